@@ -1,0 +1,177 @@
+// Storage plugins keep the broker's messages: RocketMQ's model of one ordered log per
+// broker (every topic's records appended in arrival order) plus a per-queue index
+// (queue offset -> log position, size, tag hash). See ../shared/DESIGN.md §2.2.
+//
+// Records are RocketMQ's stored-message encoding (PROTOCOL.md §5.1), built by the kernel.
+// The store treats them as opaque bytes except for three fields it fills in on append:
+//   QUEUEOFFSET    int64 at byte 20          (kQueueOffsetField)
+//   PHYSICALOFFSET int64 at byte 28          (kLogPositionField)
+//   STORETIMESTAMP int64 at AppendRequest::store_timestamp_field
+// so that a pull response can send stored bytes unchanged.
+//
+// Log positions are byte offsets in every plugin; a record at position p followed by one
+// of size s puts the next record at p + s, except where a plugin skips bytes (the file
+// log's end-of-segment blank); positions only grow.
+//
+// Thread-safety: every method may be called from any thread concurrently, unless stated.
+// Durability: see Append.
+//
+// Part of the plugin ABI: see abi.h before changing anything here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sprocket/plugin/status.h"
+#include "sprocket/plugin/types.h"
+
+namespace sprocket {
+
+class PluginHost;
+
+inline constexpr size_t kQueueOffsetField = 20;
+inline constexpr size_t kLogPositionField = 28;
+
+struct AppendRequest {
+  // The whole encoded record; the store patches the three fields above in place and
+  // then owns the bytes. Its TOTALSIZE field equals record.size().
+  std::string record;
+  std::string topic;
+  int32_t queue_id = 0;
+  // Consume-queue tag code: Java String.hashCode of TAGS, 0 without tags (§7.1).
+  int64_t tags_code = 0;
+  // Byte index of STORETIMESTAMP inside `record` (depends on the born host's length).
+  uint32_t store_timestamp_field = 0;
+  // Index keys: the UNIQ_KEY and each space-separated entry of KEYS. Stores that support
+  // LookupKey index them as topic#key; others ignore them.
+  std::string keys;
+};
+
+struct AppendResult {
+  Status status;               // OK, or why this record was not stored
+  QueueOffset queue_offset;    // assigned; dense per (topic, queue)
+  LogPosition position;        // where the record starts in the log
+  int32_t size = 0;            // bytes the record takes (== record.size())
+  int64_t store_timestamp = 0; // ms since epoch, as written into the record
+};
+
+// Completion of an Append: one result per request, in request order. Called exactly once,
+// on a store thread (never inside Append itself); keep it short and non-blocking.
+using AppendCallback = std::function<void(std::span<const AppendResult> results)>;
+
+// Which records a ReadQueue returns: all of them, or those whose consume-queue tag code is
+// one of `codes` (RocketMQ compares the low 32 bits: (int32_t)tags_code).
+struct TagFilter {
+  bool match_all = true;
+  std::vector<int32_t> codes;
+  bool Matches(int64_t tags_code) const {
+    if (match_all) return true;
+    for (int32_t c : codes)
+      if (c == static_cast<int32_t>(tags_code)) return true;
+    return false;
+  }
+};
+
+// Outcomes of ReadQueue, with RocketMQ's GetMessageStatus names (PROTOCOL.md §3.2).
+enum class ReadOutcome : uint8_t {
+  kFound,                // >= 1 record returned
+  kNoMessageInQueue,     // queue exists but is empty (or does not exist: kNoMatchedLogicQueue)
+  kNoMatchedLogicQueue,  // no such (topic, queue) in the store
+  kOffsetTooSmall,       // from < min_offset: the data was deleted
+  kOffsetOverflowOne,    // from == max_offset: nothing new yet (the long-poll case)
+  kOffsetOverflowBadly,  // from > max_offset
+  kNoMatchedMessage,     // records were scanned but none passed the tag filter
+};
+
+struct ReadQueueResult {
+  ReadOutcome outcome = ReadOutcome::kNoMatchedLogicQueue;
+  // Whole records in queue order. The views stay valid while `hold` is alive (it may pin
+  // a mapped segment or own a buffer); the caller drops `hold` when done with them.
+  std::vector<ByteView> records;
+  std::shared_ptr<const void> hold;
+  QueueOffset next_offset;  // where the next read of this queue should start
+  QueueOffset min_offset;   // smallest offset still readable
+  QueueOffset max_offset;   // one past the last written offset (exclusive)
+};
+
+struct ReadLimits {
+  int32_t max_count = 32;
+  int64_t max_bytes = 256 * 1024;  // stop before exceeding this many record bytes (>= 1 record)
+};
+
+struct QueueRangeResult {
+  QueueOffset min_offset;
+  QueueOffset max_offset;  // exclusive
+};
+
+// One stored record read back by position (VIEW_MESSAGE_BY_ID, send-back).
+struct RecordRead {
+  ByteView record;
+  std::shared_ptr<const void> hold;
+};
+
+struct StoreStats {
+  LogPosition log_min;          // first position still readable
+  LogPosition log_end;          // one past the last appended byte
+  LogPosition durable_end;      // one past the last byte known to be on disk
+  int64_t records_appended = 0; // since open
+};
+
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+
+  // Stores the records in order, assigning each the next queue offset of its queue and
+  // the next log position. Completes via `done` once the records are readable and, with
+  // flushDiskType=SYNC_FLUSH, once they are on disk (fsync; one fsync covers every append
+  // waiting at that moment); a flush not done within syncFlushTimeout completes with
+  // Status::Timeout for those records (they are stored, RocketMQ's FLUSH_DISK_TIMEOUT).
+  // A record larger than the store accepts completes with MessageIllegal.
+  // After Close, completes with Aborted.
+  virtual void Append(std::vector<AppendRequest> requests, AppendCallback done) = 0;
+
+  // Reads up to limits.max_count records of (topic, queue) starting at `from`, skipping
+  // records whose tag code does not pass `filter` (skipped ones count as scanned:
+  // next_offset moves past them). Never blocks on I/O of other callers' appends.
+  virtual ReadQueueResult ReadQueue(std::string_view topic, int32_t queue_id, QueueOffset from,
+                                    const ReadLimits& limits, const TagFilter& filter) = 0;
+
+  // min/max queue offsets of a queue; {0,0} for an unknown queue.
+  virtual QueueRangeResult QueueRange(std::string_view topic, int32_t queue_id) = 0;
+
+  // The first queue offset whose record was stored at or after `timestamp_ms`
+  // (max_offset when none is; min_offset when all are). RocketMQ's SEARCH_OFFSET_BY_TIMESTAMP.
+  virtual QueueOffset OffsetForTime(std::string_view topic, int32_t queue_id,
+                                    int64_t timestamp_ms) = 0;
+
+  // The record that starts at `position`. NotFound when no record starts there (or it was
+  // deleted); Corruption when the bytes there fail the magic/size check.
+  virtual Result<RecordRead> ReadAt(LogPosition position) = 0;
+
+  // Every (topic, queue id) pair the store holds records for; used at start to rebuild
+  // the kernel's view after a restart.
+  virtual std::vector<std::pair<std::string, int32_t>> ListQueues() = 0;
+
+  // Forces everything appended so far to disk.
+  virtual Status Flush() = 0;
+
+  virtual StoreStats Stats() = 0;
+
+  // Flushes, stops the store's threads and marks a clean shutdown. Pending appends complete
+  // (stored or Aborted) before it returns. Idempotent. No other call may follow except
+  // the destructor.
+  virtual Status Close() = 0;
+};
+
+// Config keys every storage plugin may read (kernel keys, via PluginHost::Option):
+//   flushDiskType (ASYNC_FLUSH | SYNC_FLUSH), syncFlushTimeout (ms, 5000),
+//   flushIntervalCommitLog (ms, 500), maxMessageSize (bytes, 4194304).
+// The factory opens (and, after a crash, recovers) the store under PluginHost::DataDir().
+using storage_factory_t = Result<std::unique_ptr<MessageStore>>(PluginHost& host);
+
+}  // namespace sprocket
