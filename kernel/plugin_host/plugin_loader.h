@@ -9,7 +9,18 @@
 //   plugin .../transport_tcp.so: is a transport plugin, storage was asked for
 //   plugin .../storage_old.so: plugin ABI version 0, this host speaks 1
 //   plugin .../storage_x.so: manifest names "y", file is named for "x"
-// and is returned as Status::InvalidArgument (or IOError when dlopen fails).
+//   plugin .../storage_x.so: cannot load: <dlerror text>
+// and is returned as Status::InvalidArgument (IOError when dlopen fails or a factory throws;
+// a factory's own error Status keeps its code and gains the "plugin <path>: " prefix).
+// Names are letters, digits, '_' and '-' only, so a name cannot point outside pluginDir.
+//
+// Libraries are opened RTLD_NOW, so a missing dependency fails at load. Once a factory is
+// called, its library is pinned (RTLD_NODELETE) and never unmapped: plugin code ends up in
+// host-owned objects such as Asio services registered in the host's io_contexts. A program that loads plugins must be linked with
+// ENABLE_EXPORTS (-rdynamic) so that plugins share its Boost.Asio thread-local state; see
+// plugins/transport/tcp/README.md.
+//
+// Thread-safety: all methods are const after construction and may be called concurrently.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,140 @@
+#include "broker/broker_config.h"
+
+#include <cstdlib>
+
+#include <unistd.h>
+
+#include "common/net_util.h"
+#include "server/server_runtime.h"
+
+namespace sprocket::broker {
+
+KeyRules BrokerKeyRules() {
+  KeyRules rules;
+  rules.implemented = {
+      "brokerClusterName", "brokerName", "brokerId", "namesrvAddr", "brokerIP1",
+      "storePathRootDir", "brokerRole", "flushDiskType", "syncFlushTimeout",
+      "flushIntervalCommitLog", "autoCreateTopicEnable", "autoCreateSubscriptionGroup",
+      "defaultTopicQueueNums", "maxMessageSize", "longPollingEnable", "shortPollingTimeMills",
+      "registerNameServerPeriod", "registerBrokerTimeoutMills", "brokerPermission", "regionId",
+      "traceOn", "clusterTopicEnable", "brokerTopicEnable", "flushConsumerOffsetInterval",
+      "clientChannelExpiredMillis", "accessMessageInMemoryMaxRatio", "aclEnable", "storePlugin"};
+  // RocketMQ keys accepted with a warning. Each becomes real in the issue that builds it.
+  rules.rocketmq_other = {
+      "rocketmqHome", "brokerIP2", "haListenPort", "haMasterAddress", "storePathCommitLog",
+      "storePathConsumeQueue", "storePathIndex", "storeCheckpoint", "deleteWhen",
+      "fileReservedTime", "diskMaxUsedSpaceRatio", "cleanResourceInterval",
+      "deleteCommitLogFilesInterval", "destroyMapedFileIntervalForcibly",
+      "redeleteHangedFileInterval", "messageDelayLevel", "transientStorePoolEnable",
+      "transientStorePoolSize", "slaveReadEnable", "offsetCheckInSlave", "enablePropertyFilter",
+      "enableCalcFilterBitMap", "filterSupportRetry", "sendMessageThreadPoolNums",
+      "pullMessageThreadPoolNums", "processReplyMessageThreadPoolNums",
+      "queryMessageThreadPoolNums", "adminBrokerThreadPoolNums", "clientManageThreadPoolNums",
+      "consumerManageThreadPoolNums", "heartbeatThreadPoolNums", "endTransactionThreadPoolNums",
+      "sendThreadPoolQueueCapacity", "pullThreadPoolQueueCapacity",
+      "waitTimeMillsInSendQueue", "waitTimeMillsInPullQueue", "useReentrantLockWhenPutMessage",
+      "warmMapedFileEnable", "flushCommitLogLeastPages", "flushCommitLogThoroughInterval",
+      "flushConsumeQueueLeastPages", "flushIntervalConsumeQueue", "maxTransferBytesOnMessageInMemory",
+      "maxTransferCountOnMessageInMemory", "maxTransferBytesOnMessageInDisk",
+      "maxTransferCountOnMessageInDisk", "maxHashSlotNum", "maxIndexNum", "messageIndexEnable",
+      "messageIndexSafe", "haSendHeartbeatInterval", "haHousekeepingInterval",
+      "haTransferBatchSize", "haSlaveFallbehindMax", "slaveTimeout", "transactionTimeOut",
+      "transactionCheckMax", "transactionCheckInterval", "rejectTransactionMessage",
+      "fetchNamesrvAddrByAddressServer", "compressedRegister", "forceRegister",
+      "notifyConsumerIdsChangedEnable", "highSpeedMode", "commercialEnable",
+      "traceTopicEnable", "msgTraceTopicName", "autoDeleteUnusedStats", "isolateLogEnable",
+      "serverWorkerThreads", "serverCallbackExecutorThreads", "serverSelectorThreads",
+      "serverOnewaySemaphoreValue", "serverAsyncSemaphoreValue", "serverChannelMaxIdleTimeSeconds",
+      "serverSocketSndBufSize", "serverSocketRcvBufSize", "serverPooledByteBufAllocatorEnable",
+      "useEpollNativeSelector", "enableDLegerCommitLog", "dLegerGroup", "dLegerPeers",
+      "dLegerSelfId", "duplicationEnable", "startAcceptSendRequestTimeStamp",
+      "osPageCacheBusyTimeOutMills", "defaultQueryMaxNum", "mappedFileSizeCommitLog",
+      "mappedFileSizeConsumeQueue"};
+  return rules;
+}
+
+Result<BrokerConfig> BrokerConfigFrom(const Config& config) {
+  BrokerConfig b;
+#define SPROCKET_GET_INT(field, key)                        \
+  {                                                         \
+    auto v = config.GetInt(key, b.field);                   \
+    if (!v.ok()) return v.status();                         \
+    b.field = static_cast<decltype(b.field)>(*v);           \
+  }
+#define SPROCKET_GET_BOOL(field, key)      \
+  {                                        \
+    auto v = config.GetBool(key, b.field); \
+    if (!v.ok()) return v.status();        \
+    b.field = *v;                          \
+  }
+  b.broker_cluster_name = config.GetString("brokerClusterName", b.broker_cluster_name);
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  b.broker_name = config.GetString("brokerName", host);
+  SPROCKET_GET_INT(broker_id, "brokerId");
+  std::string ns = config.GetString("namesrvAddr", "");
+  if (ns.empty()) {
+    if (const char* env = std::getenv("NAMESRV_ADDR")) ns = env;
+  }
+  b.namesrv_addrs = SplitList(ns, ';');
+  SPROCKET_GET_INT(listen_port, "listenPort");
+  b.broker_ip1 = config.GetString("brokerIP1", "");
+  const char* home = std::getenv("HOME");
+  b.store_path_root_dir = config.GetString("storePathRootDir", std::string(home ? home : ".") + "/store");
+  SPROCKET_GET_BOOL(auto_create_topic_enable, "autoCreateTopicEnable");
+  SPROCKET_GET_BOOL(auto_create_subscription_group, "autoCreateSubscriptionGroup");
+  SPROCKET_GET_INT(default_topic_queue_nums, "defaultTopicQueueNums");
+  SPROCKET_GET_INT(max_message_size, "maxMessageSize");
+  SPROCKET_GET_BOOL(long_polling_enable, "longPollingEnable");
+  SPROCKET_GET_INT(short_polling_time_mills, "shortPollingTimeMills");
+  SPROCKET_GET_INT(register_name_server_period, "registerNameServerPeriod");
+  SPROCKET_GET_INT(register_broker_timeout_mills, "registerBrokerTimeoutMills");
+  SPROCKET_GET_INT(broker_permission, "brokerPermission");
+  b.region_id = config.GetString("regionId", b.region_id);
+  SPROCKET_GET_BOOL(trace_on, "traceOn");
+  SPROCKET_GET_BOOL(cluster_topic_enable, "clusterTopicEnable");
+  SPROCKET_GET_BOOL(broker_topic_enable, "brokerTopicEnable");
+  SPROCKET_GET_INT(flush_consumer_offset_interval, "flushConsumerOffsetInterval");
+  SPROCKET_GET_INT(client_channel_expired_millis, "clientChannelExpiredMillis");
+  SPROCKET_GET_INT(access_message_in_memory_max_ratio, "accessMessageInMemoryMaxRatio");
+#undef SPROCKET_GET_INT
+#undef SPROCKET_GET_BOOL
+
+  if (b.listen_port < 0 || b.listen_port > 65535) {
+    return Status::InvalidArgument("listenPort must be 0..65535, got " + std::to_string(b.listen_port));
+  }
+  if (b.listen_port != 0 && b.listen_port < 3) {
+    return Status::InvalidArgument("listenPort must leave room for the VIP port (listenPort-2)");
+  }
+  std::string role = config.GetString("brokerRole", "ASYNC_MASTER");
+  if (role != "ASYNC_MASTER") {
+    if (role == "SYNC_MASTER" || role == "SLAVE") {
+      return Status::NotSupported("brokerRole=" + role +
+                                  ": not implemented: master/slave replication (a later issue); use ASYNC_MASTER");
+    }
+    return Status::InvalidArgument("brokerRole must be ASYNC_MASTER, SYNC_MASTER or SLAVE, got '" + role + "'");
+  }
+  if (b.broker_id != 0) {
+    return Status::NotSupported("brokerId=" + std::to_string(b.broker_id) +
+                                ": not implemented: slaves (a later issue); use brokerId=0");
+  }
+  std::string flush = config.GetString("flushDiskType", "ASYNC_FLUSH");
+  if (flush != "ASYNC_FLUSH" && flush != "SYNC_FLUSH") {
+    return Status::InvalidArgument("flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, got '" + flush + "'");
+  }
+  auto acl = config.GetBool("aclEnable", false);
+  if (!acl.ok()) return acl.status();
+  if (*acl) {
+    return Status::NotSupported("aclEnable=true: not implemented: the acl auth plugin (a later issue)");
+  }
+  if (b.default_topic_queue_nums <= 0 || b.default_topic_queue_nums > 1024) {
+    return Status::InvalidArgument("defaultTopicQueueNums must be 1..1024");
+  }
+  if (b.max_message_size <= 0) return Status::InvalidArgument("maxMessageSize must be > 0");
+  if (b.register_name_server_period < 10000) b.register_name_server_period = 10000;
+  if (b.register_name_server_period > 60000) b.register_name_server_period = 60000;
+  if (b.broker_ip1.empty()) b.broker_ip1 = LocalIPv4();
+  return b;
+}
+
+}  // namespace sprocket::broker

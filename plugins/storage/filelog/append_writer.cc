@@ -1,0 +1,220 @@
+#include "append_writer.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "big_endian.h"
+#include "flusher.h"
+#include "record_format.h"
+
+namespace sprocket::filelog {
+
+AppendWriter::AppendWriter(StoreCore& core, Flusher& flusher) : core_(core), flusher_(flusher) {}
+
+AppendWriter::~AppendWriter() { Stop(); }
+
+void AppendWriter::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "filelog-writer");
+    Run();
+  });
+}
+
+bool AppendWriter::Submit(std::vector<AppendRequest>& requests, AppendCallback& done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return false;
+    // Grow first: if that throws, the caller still owns `done` and can complete it.
+    if (pending_.size() == pending_.capacity()) pending_.reserve(std::max<size_t>(16, 2 * pending_.capacity()));
+    pending_.push_back(Pending{std::move(requests), std::move(done)});
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void AppendWriter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AppendWriter::Run() {
+  std::vector<Pending> batch;
+  while (true) {
+    bool stop = false;
+    {
+      std::unique_lock lock(mu_);
+      auto ready = [this] { return !pending_.empty() || stopping_; };
+      // Sleep until work arrives or the oldest SYNC_FLUSH waiter is due to time out.
+      if (auto deadline = core_.sync_waiters.EarliestDeadline()) {
+        cv_.wait_until(lock, *deadline, ready);
+      } else {
+        cv_.wait(lock, ready);
+      }
+      batch.swap(pending_);
+      stop = stopping_ && batch.empty();
+    }
+    if (!batch.empty()) {
+      try {
+        Process(batch);
+      } catch (const std::exception& e) {
+        // Only allocation can throw here; the batch's state is unknown, so stop writing.
+        core_.log->error("filelog writer: {}", e.what());
+        broken_ = Status::IOError(std::string("filelog: writer failed: ") + e.what());
+        // Complete every callback not yet completed or handed to the sync waiters.
+        std::vector<Completion> failed;
+        for (Completion& c : in_flight_) {
+          if (!c.done) continue;
+          for (AppendResult& r : c.results) r.status = broken_;
+          failed.push_back(std::move(c));
+        }
+        for (Pending& p : batch) {
+          if (!p.done) continue;
+          failed.push_back(Completion{std::move(p.done), std::vector<AppendResult>(p.requests.size())});
+          for (AppendResult& r : failed.back().results) r.status = broken_;
+        }
+        in_flight_.clear();
+        RunCompletions(failed, *core_.log);
+      }
+      batch.clear();
+    }
+    std::vector<Completion> expired = core_.sync_waiters.TakeExpired(Clock::now());
+    RunCompletions(expired, *core_.log);
+    if (stop) break;
+  }
+}
+
+Status AppendWriter::Validate(const AppendRequest& r) const {
+  const int64_t size = static_cast<int64_t>(r.record.size());
+  if (size > core_.options.MaxRecordSize())
+    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes exceeds the limit of " +
+                                  std::to_string(core_.options.MaxRecordSize()) +
+                                  " (maxMessageSize + 64 KiB, and what fits one commit-log segment)");
+  if (size < kMinRecordSize)
+    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes is shorter than any record");
+  if (GetInt32(r.record.data() + kTotalSizeField) != size)
+    return Status::MessageIllegal("TOTALSIZE field says " + std::to_string(GetInt32(r.record.data())) +
+                                  ", the record has " + std::to_string(size) + " bytes");
+  Result<RecordFields> f = ParseRecord(r.record);
+  if (!f.ok()) return Status::MessageIllegal(f.status().message());
+  // Recovery rebuilds consume queues from these fields, so they must say what the request says.
+  if (f->topic != r.topic || f->queue_id != r.queue_id)
+    return Status::MessageIllegal("record is for " + std::string(f->topic) + "/" + std::to_string(f->queue_id) +
+                                  ", the request for " + r.topic + "/" + std::to_string(r.queue_id));
+  if (f->store_timestamp_field != r.store_timestamp_field)
+    return Status::MessageIllegal("store_timestamp_field " + std::to_string(r.store_timestamp_field) +
+                                  " does not match the record's layout (" +
+                                  std::to_string(f->store_timestamp_field) + ")");
+  if (!IsStorableTopic(r.topic) || r.queue_id < 0)
+    return Status::MessageIllegal("topic '" + r.topic + "' queue " + std::to_string(r.queue_id) +
+                                  " cannot be stored");
+  return Status::OK();
+}
+
+int64_t AppendWriter::NextStoreTimestamp() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // Never backwards, even if the wall clock is: OffsetForTime binary-searches these.
+  last_store_timestamp_ = std::max(now, last_store_timestamp_);
+  return last_store_timestamp_;
+}
+
+void AppendWriter::Process(std::vector<Pending>& batch) {
+  const int64_t store_ts = NextStoreTimestamp();
+  LogBatch log_batch;
+  std::vector<std::shared_ptr<ConsumeQueue>> touched;
+  std::vector<Completion>& completions = in_flight_;  // a member, so Run can fail them on a throw
+  completions.clear();
+  completions.reserve(batch.size());
+  int64_t stored = 0;
+
+  for (Pending& p : batch) {
+    Completion& c = completions.emplace_back();
+    c.results.resize(p.requests.size());
+    c.done = std::move(p.done);
+    p.done = nullptr;
+    for (size_t i = 0; i < p.requests.size(); ++i) {
+      AppendRequest& req = p.requests[i];
+      AppendResult& res = c.results[i];
+      res.size = static_cast<int32_t>(std::min<size_t>(req.record.size(), INT32_MAX));
+      if (!broken_.ok()) {
+        res.status = broken_;
+        continue;
+      }
+      if (Status v = Validate(req); !v.ok()) {
+        res.status = std::move(v);
+        continue;
+      }
+      Result<std::shared_ptr<ConsumeQueue>> q = core_.queues.FindOrCreate(req.topic, req.queue_id);
+      if (!q.ok()) {
+        res.status = q.status();
+        continue;
+      }
+      const int64_t queue_offset = (*q)->next_offset();
+      const int64_t position = core_.commit_log.Reserve(res.size, &log_batch);
+      char* rec = req.record.data();
+      PutInt64(rec + kQueueOffsetField, queue_offset);
+      PutInt64(rec + kLogPositionField, position);
+      PutInt64(rec + req.store_timestamp_field, store_ts);
+      log_batch.AddRecord(position, rec, req.record.size());
+      if (!(*q)->has_staged()) touched.push_back(*q);
+      (*q)->Stage(CqEntry{position, res.size, req.tags_code});
+      res.queue_offset = QueueOffset(queue_offset);
+      res.position = LogPosition(position);
+      res.store_timestamp = store_ts;
+      ++stored;
+    }
+  }
+
+  if (!log_batch.empty()) {
+    Status written = core_.commit_log.Write(log_batch);
+    for (const auto& q : touched)
+      if (written.ok()) written = q->WriteStaged();
+    if (!written.ok()) {
+      broken_ = Status::IOError("filelog: appends stopped after a write failure (reopen the store to "
+                                "recover): " + written.ToString());
+      core_.log->error("{}", broken_.message());
+      for (Completion& c : completions)
+        for (AppendResult& r : c.results)
+          if (r.status.ok()) r.status = written;
+      RunCompletions(completions, *core_.log);
+      completions.clear();
+      return;
+    }
+    core_.commit_log.Publish();
+    for (const auto& q : touched) q->Publish();
+    core_.records_appended.fetch_add(stored, std::memory_order_relaxed);
+  }
+
+  if (!core_.options.sync_flush || stored == 0) {
+    RunCompletions(completions, *core_.log);
+    completions.clear();
+    return;
+  }
+  // SYNC_FLUSH: whatever stored something waits for the fsync covering this batch.
+  const int64_t target = core_.commit_log.write_position();
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(core_.options.sync_flush_timeout_ms);
+  std::vector<Completion> now;
+  for (Completion& c : completions) {
+    bool any = std::any_of(c.results.begin(), c.results.end(), [](const AppendResult& r) { return r.status.ok(); });
+    if (any) {
+      core_.sync_waiters.Add(target, deadline, std::move(c));
+    } else {
+      now.push_back(std::move(c));
+    }
+    c.done = nullptr;
+  }
+  completions.clear();
+  flusher_.WakeForSync();
+  RunCompletions(now, *core_.log);
+}
+
+}  // namespace sprocket::filelog

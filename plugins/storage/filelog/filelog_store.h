@@ -1,0 +1,59 @@
+// FileLogStore: the MessageStore of the filelog plugin. It wires the parts together:
+//   StoreCore     options, logger, commit log, consume queues, sync waiters
+//   AppendWriter  the writer thread (group commit)
+//   Flusher       the flush thread (fsync, checkpoint)
+//   recovery      run once in Open
+//   queue_reader  ReadQueue / OffsetForTime
+// See README.md for the options and FORMAT.md for the files.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "append_writer.h"
+#include "flusher.h"
+#include "sprocket/plugin/host.h"
+#include "sprocket/plugin/storage.h"
+#include "store_core.h"
+
+namespace sprocket::filelog {
+
+class FileLogStore final : public MessageStore {
+ public:
+  // Opens (creating or recovering) the store under host.DataDir().
+  static Result<std::unique_ptr<MessageStore>> Open(PluginHost& host);
+  ~FileLogStore() override;
+
+  void Append(std::vector<AppendRequest> requests, AppendCallback done) override;
+  ReadQueueResult ReadQueue(std::string_view topic, int32_t queue_id, QueueOffset from,
+                            const ReadLimits& limits, const TagFilter& filter) override;
+  QueueRangeResult QueueRange(std::string_view topic, int32_t queue_id) override;
+  QueueOffset OffsetForTime(std::string_view topic, int32_t queue_id, int64_t timestamp_ms) override;
+  Result<RecordRead> ReadAt(LogPosition position) override;
+  std::vector<std::pair<std::string, int32_t>> ListQueues() override;
+  Status Flush() override;
+  StoreStats Stats() override;
+  Status Close() override;
+
+ private:
+  FileLogStore(FileLogOptions options, std::shared_ptr<spdlog::logger> logger);
+  // Completes an append that arrived after Close on a short-lived thread (never inside
+  // Append itself), joined by the destructor.
+  void CompleteLate(size_t count, AppendCallback done, Status status);
+
+  StoreCore core_;
+  Flusher flusher_;
+  AppendWriter writer_;
+
+  std::mutex close_mu_;
+  bool opened_ = false;  // Open finished: the threads run and Close has work to do
+  bool closed_ = false;
+  Status close_status_;
+
+  std::mutex late_mu_;
+  std::vector<std::thread> late_;
+};
+
+}  // namespace sprocket::filelog

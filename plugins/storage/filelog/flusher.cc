@@ -1,0 +1,103 @@
+#include "flusher.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace sprocket::filelog {
+
+Flusher::~Flusher() { Stop(); }
+
+void Flusher::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "filelog-flush");
+    Run();
+  });
+}
+
+void Flusher::WakeForSync() {
+  {
+    std::lock_guard lock(mu_);
+    sync_wanted_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Flusher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Flusher::Run() {
+  const auto log_interval = std::chrono::milliseconds(core_.options.flush_interval_commit_log_ms);
+  const auto cq_interval = std::chrono::milliseconds(core_.options.flush_interval_consume_queue_ms);
+  auto next_cq_flush = Clock::now() + cq_interval;
+  std::string last_error;
+  while (true) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, log_interval, [this] { return stop_ || sync_wanted_; });
+      sync_wanted_ = false;
+      stopping = stop_;
+    }
+    // One fdatasync per segment touched covers every append published so far.
+    Status synced = core_.commit_log.Sync(core_.commit_log.end());
+    if (!synced.ok() && synced.message() != last_error) {
+      core_.log->error("commitlog flush failed: {}", synced.ToString());
+      last_error = synced.message();
+    }
+    std::vector<Completion> done = core_.sync_waiters.TakeDurable(core_.commit_log.durable_end());
+    RunCompletions(done, *core_.log);
+    if (stopping) {
+      std::vector<Completion> left = core_.sync_waiters.TakeAll(
+          synced.ok() ? Status::Aborted("filelog: closed before the flush") : synced);
+      RunCompletions(left, *core_.log);
+      break;
+    }
+    if (Clock::now() >= next_cq_flush) {
+      if (Status s = FlushAll(); !s.ok() && s.message() != last_error) {
+        core_.log->error("consume queue flush failed: {}", s.ToString());
+        last_error = s.message();
+      }
+      next_cq_flush = Clock::now() + cq_interval;
+    }
+  }
+}
+
+Status Flusher::FlushAll(bool clean_shutdown) {
+  // Serialised, so that checkpoints are written in the order their positions were taken.
+  std::lock_guard lock(checkpoint_mu_);
+  Status status = core_.commit_log.Sync(core_.commit_log.end());
+  // Entries of every record below this position were written before it was published, so
+  // syncing the queues afterwards makes them all durable.
+  const int64_t cq_position = core_.commit_log.end();
+  for (const auto& q : core_.queues.All()) {
+    Status s = q->Sync();
+    if (status.ok() && !s.ok()) status = s;
+  }
+  if (!status.ok()) return status;
+
+  CheckpointData cp;
+  cp.clean_shutdown = clean_shutdown;
+  cp.commit_log_segment_size = core_.options.commit_log_segment_size;
+  cp.consume_queue_file_size = core_.options.consume_queue_file_size;
+  cp.log_min = core_.commit_log.min_position();
+  cp.log_durable_end = core_.commit_log.durable_end();
+  cp.cq_durable_position = cq_position;
+  if (have_checkpoint_ && !clean_shutdown && cp.log_min == last_checkpoint_.log_min &&
+      cp.log_durable_end == last_checkpoint_.log_durable_end &&
+      cp.cq_durable_position == last_checkpoint_.cq_durable_position)
+    return Status::OK();  // nothing moved: spare the disk a write and an fsync
+  if (Status s = core_.directory->WriteCheckpoint(cp); !s.ok()) return s;
+  last_checkpoint_ = cp;
+  have_checkpoint_ = true;
+  return Status::OK();
+}
+
+}  // namespace sprocket::filelog

@@ -1,0 +1,49 @@
+// Flusher: the store's flush thread.
+//
+// Every flushIntervalCommitLog ms (at once when a SYNC_FLUSH append waits) it fdatasyncs the
+// commit log up to its published end and completes the SYNC_FLUSH appends that fsync covered:
+// one fsync for everything waiting at that moment (group commit). Every
+// flushIntervalConsumeQueue ms it also syncs the consume queues and rewrites the checkpoint.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "checkpoint.h"
+#include "store_core.h"
+
+namespace sprocket::filelog {
+
+class Flusher {
+ public:
+  explicit Flusher(StoreCore& core) : core_(core) {}
+  ~Flusher();
+
+  void Start();
+  // A SYNC_FLUSH append is waiting: flush now rather than at the next interval.
+  void WakeForSync();
+  // Syncs the log and every consume queue up to what is published, then rewrites the
+  // checkpoint (skipped when nothing moved). Any thread; blocks on the fsyncs.
+  Status FlushAll(bool clean_shutdown = false);
+  // Final log flush, completes every waiting SYNC_FLUSH append (with an error if the flush
+  // fails), joins the thread. Call after the writer has stopped. Idempotent.
+  void Stop();
+
+ private:
+  void Run();
+
+  StoreCore& core_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool sync_wanted_ = false;
+  std::thread thread_;
+
+  std::mutex checkpoint_mu_;  // serialises FlushAll; guards last_checkpoint_
+  CheckpointData last_checkpoint_;
+  bool have_checkpoint_ = false;
+};
+
+}  // namespace sprocket::filelog

@@ -1,0 +1,42 @@
+// The file log's configuration, read once from the PluginHost when the store opens.
+// README.md lists every key with its default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sprocket/plugin/host.h"
+#include "sprocket/plugin/status.h"
+
+namespace sprocket::filelog {
+
+// Keys this plugin reads besides the kernel's (flushDiskType, syncFlushTimeout,
+// flushIntervalCommitLog, maxMessageSize, messageDelayLevel). NULL-terminated, for the
+// manifest. Both RocketMQ spellings of the file-size keys are accepted ("maped" before 4.4).
+extern const char* const kOptionKeys[];
+
+struct FileLogOptions {
+  std::string data_dir;
+  int64_t commit_log_segment_size = int64_t{1} << 30;  // mapedFileSizeCommitLog
+  int64_t consume_queue_file_size = 300000 * 20;        // mapedFileSizeConsumeQueue
+  bool sync_flush = false;                              // flushDiskType == SYNC_FLUSH
+  int64_t sync_flush_timeout_ms = 5000;
+  int64_t flush_interval_commit_log_ms = 500;
+  int64_t flush_interval_consume_queue_ms = 1000;
+  int64_t max_message_size = 4194304;
+  // messageDelayLevel in ms, level 1 first: used to rebuild SCHEDULE_TOPIC_XXXX tag codes
+  // (delivery times) when consume-queue entries are re-dispatched from the log.
+  std::vector<int64_t> delay_level_ms;
+
+  // Largest record Append accepts: RocketMQ 4.9's maxMessageSize + 64 KiB, and never more
+  // than fits a segment with room for the blank marker.
+  int64_t MaxRecordSize() const;
+
+  static Result<FileLogOptions> FromHost(const PluginHost& host);
+};
+
+// "1s 5s 10s 30s 1m ..." -> milliseconds per level. InvalidArgument on a bad unit.
+Result<std::vector<int64_t>> ParseDelayLevels(const std::string& text);
+
+}  // namespace sprocket::filelog

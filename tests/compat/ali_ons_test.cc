@@ -1,0 +1,161 @@
+// The unmodified ali-ons client (npm, pinned in tests/compat/node/package-lock.json)
+// against our mqnamesrv and mqbroker, in both directions with our C++ SDK.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "support/broker_requests.h"
+#include "support/collecting_listener.h"
+#include "support/test_process.h"
+#include "sprocket/client.h"
+#include "sprocket/protocol/codes.h"
+
+namespace sprocket {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using testing::CollectingListener;
+using testing::MiniCluster;
+namespace RS = protocol::ResponseCode;
+
+std::string NodeDir() { return std::string(SPROCKET_SOURCE_DIR) + "/tests/compat/node"; }
+
+class AliOnsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons")) {
+      GTEST_FAIL() << "ali-ons is not installed: run `npm ci` in tests/compat/node (scripts/test.sh does)";
+    }
+    ASSERT_GT(cluster_.broker_port(), 0) << cluster_.broker().Stderr();
+  }
+
+  void CreateTopic(const std::string& topic, int queues) {
+    remoting::RemotingClient client;
+    auto r = testing::Call(client, cluster_.broker_addr(), testing::CreateTopicRequest(topic, queues));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->code, RS::kSuccess);
+    auto req = protocol::RemotingCommand::Request(protocol::RequestCode::kGetRouteinfoByTopic);
+    req.ext.Set("topic", topic);
+    for (int i = 0; i < 200; ++i) {
+      auto rr = testing::Call(client, cluster_.namesrv_addr(), req);
+      if (rr.ok() && rr->code == RS::kSuccess) return;
+      std::this_thread::sleep_for(25ms);
+    }
+    FAIL() << "no route for " << topic;
+  }
+
+  bool StartDriver(ChildProcess& p, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"node", NodeDir() + "/alions_driver.js"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return p.Start(argv, {{"HOME", cluster_.dir().path()}}, NodeDir());
+  }
+
+  static std::vector<nlohmann::json> Events(ChildProcess& p, const std::string& kind) {
+    std::vector<nlohmann::json> out;
+    for (const auto& line : p.Lines()) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == kind) out.push_back(j);
+    }
+    return out;
+  }
+
+  MiniCluster cluster_;
+};
+
+TEST_F(AliOnsTest, AliOnsProducerToSdkConsumer) {
+  CreateTopic("AliToSdk", 4);
+  ChildProcess producer;
+  ASSERT_TRUE(StartDriver(producer, {"produce", cluster_.namesrv_addr(), "AliToSdk", "TagA", "40", "AliPG", "key-"}));
+  ASSERT_EQ(producer.Wait(60s), 0) << producer.Stderr();
+  auto sent = Events(producer, "sent");
+  ASSERT_EQ(sent.size(), 40u);
+  std::map<std::string, nlohmann::json> by_id;
+  for (auto& s : sent) {
+    EXPECT_EQ(s["status"], "SEND_OK");
+    by_id[s["msgId"].get<std::string>()] = s;
+  }
+
+  CollectingListener listener;
+  DefaultMQPushConsumer consumer("SdkFromAli");
+  consumer.setNamesrvAddr(cluster_.namesrv_addr());
+  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
+  consumer.subscribe("AliToSdk", "*");
+  consumer.registerMessageListener(&listener);
+  consumer.start();
+  ASSERT_TRUE(listener.WaitFor(40, 30s)) << listener.Count();
+  std::this_thread::sleep_for(500ms);
+  consumer.shutdown();
+  auto got = listener.Received();
+  ASSERT_EQ(got.size(), 40u);
+  for (const auto& m : got) {
+    // ali-ons sets no UNIQ_KEY: the consumed msgId is the broker's offsetMsgId, which is
+    // what ali-ons' sendResult.msgId holds.
+    auto it = by_id.find(m.getMsgId());
+    ASSERT_NE(it, by_id.end()) << "consumed msgId " << m.getMsgId() << " matches no sendResult.msgId";
+    EXPECT_EQ(m.getBody(), it->second["body"].get<std::string>());
+    EXPECT_EQ(m.getTags(), "TagA");
+    EXPECT_EQ(m.getKeys(), "key-" + m.getBody().substr(m.getBody().rfind(' ') + 1));
+    EXPECT_EQ(m.getQueueId(), it->second["queueId"].get<int>());
+    EXPECT_EQ(m.getQueueOffset(), it->second["queueOffset"].get<int64_t>());
+  }
+}
+
+TEST_F(AliOnsTest, SdkProducerToAliOnsConsumerWithTagFilter) {
+  CreateTopic("SdkToAli", 4);
+  ChildProcess consumer;
+  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "SdkToAli", "TagA || TagC", "AliCG", "20",
+                                     "60000", "c1"}));
+  ASSERT_FALSE(consumer.WaitForLine("{\"event\":\"ready\"", 30s).empty()) << consumer.Stderr();
+
+  DefaultMQProducer producer("SdkPG");
+  producer.setNamesrvAddr(cluster_.namesrv_addr());
+  producer.start();
+  std::map<std::string, SendResult> wanted;  // offsetMsgId -> result, tags A and C only
+  const char* tags[] = {"TagA", "TagB", "TagC", "TagD"};
+  for (int i = 0; i < 40; ++i) {
+    SendResult r = producer.send(Message("SdkToAli", tags[i % 4], "k" + std::to_string(i), "body " + std::to_string(i)));
+    ASSERT_EQ(r.getSendStatus(), SEND_OK);
+    if (i % 2 == 0) wanted[r.getOffsetMsgId()] = r;
+  }
+  producer.shutdown();
+
+  ASSERT_EQ(consumer.Wait(60s), 0) << consumer.Stderr();
+  auto msgs = Events(consumer, "msg");
+  ASSERT_EQ(msgs.size(), 20u);
+  std::set<std::string> seen;
+  for (auto& m : msgs) {
+    std::string id = m["msgId"];
+    auto it = wanted.find(id);
+    ASSERT_NE(it, wanted.end()) << "ali-ons got an unexpected message " << m.dump();
+    EXPECT_TRUE(seen.insert(id).second) << "duplicate " << id;
+    std::string tag = m["tags"];
+    EXPECT_TRUE(tag == "TagA" || tag == "TagC") << tag;
+    EXPECT_EQ(m["queueId"].get<int>(), it->second.getMessageQueue().getQueueId());
+    EXPECT_EQ(m["queueOffset"].get<int64_t>(), it->second.getQueueOffset());
+  }
+}
+
+TEST_F(AliOnsTest, AliOnsToAliOnsMsgIdRoundTrip) {
+  CreateTopic("AliToAli", 2);
+  ChildProcess consumer;
+  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "AliToAli", "*", "AliCG2", "10", "60000",
+                                     "c2"}));
+  ASSERT_FALSE(consumer.WaitForLine("{\"event\":\"ready\"", 30s).empty()) << consumer.Stderr();
+  ChildProcess producer;
+  ASSERT_TRUE(StartDriver(producer, {"produce", cluster_.namesrv_addr(), "AliToAli", "T", "10", "AliPG2"}));
+  ASSERT_EQ(producer.Wait(60s), 0) << producer.Stderr();
+  ASSERT_EQ(consumer.Wait(60s), 0) << consumer.Stderr();
+  std::set<std::string> sent_ids, got_ids;
+  for (auto& s : Events(producer, "sent")) sent_ids.insert(s["msgId"].get<std::string>());
+  for (auto& m : Events(consumer, "msg")) got_ids.insert(m["msgId"].get<std::string>());
+  EXPECT_EQ(sent_ids.size(), 10u);
+  EXPECT_EQ(sent_ids, got_ids);
+}
+
+}  // namespace
+}  // namespace sprocket

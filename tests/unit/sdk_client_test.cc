@@ -1,0 +1,393 @@
+// DefaultMQProducer and DefaultMQPushConsumer end to end against the scripted FakeBroker
+// (sdk_fake_broker.h): what goes on the wire, retries, offsets, send-back.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "sdk_fake_broker.h"
+#include "sprocket/client.h"
+
+namespace sprocket {
+namespace {
+
+using testing::FakeBroker;
+using namespace std::chrono_literals;
+
+protocol::MessageProperties PropsOf(const protocol::RemotingCommand& send) {
+  return protocol::MessageProperties::Decode(send.ext.Get("i"));
+}
+
+TEST(SdkProducerTest, SendsRoundRobinWithUniqueKeys) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  std::set<std::string> ids;
+  std::map<int, int> per_queue;
+  for (int i = 0; i < 8; ++i) {
+    SendResult r = producer.send(Message("Topic1", "TagA", "OrderID001", "Hello world"));
+    EXPECT_EQ(r.getSendStatus(), SEND_OK);
+    EXPECT_EQ(r.getMessageQueue().getTopic(), "Topic1");
+    EXPECT_EQ(r.getMessageQueue().getBrokerName(), "broker-a");
+    EXPECT_EQ(r.getOffsetMsgId().size(), 32u);
+    EXPECT_EQ(r.getMsgId().size(), 32u);
+    ids.insert(r.getMsgId());
+    ++per_queue[r.getMessageQueue().getQueueId()];
+  }
+  EXPECT_EQ(ids.size(), 8u);
+  EXPECT_EQ(per_queue.size(), 4u);
+  for (auto [q, n] : per_queue) EXPECT_EQ(n, 2) << q;
+
+  auto sends = broker.Requests(310);
+  ASSERT_EQ(sends.size(), 8u);
+  const auto& s = sends[0];
+  EXPECT_EQ(s.ext.Get("a"), "PG1");
+  EXPECT_EQ(s.ext.Get("b"), "Topic1");
+  EXPECT_EQ(s.ext.Get("c"), "TBW102");
+  EXPECT_EQ(s.ext.Get("d"), "4");
+  EXPECT_EQ(s.ext.Get("f"), "0");
+  EXPECT_EQ(s.ext.Get("m"), "false");
+  auto props = PropsOf(s);
+  EXPECT_EQ(props.Get("TAGS"), "TagA");
+  EXPECT_EQ(props.Get("KEYS"), "OrderID001");
+  EXPECT_EQ(props.Get("WAIT"), "true");
+  EXPECT_EQ(props.Get("UNIQ_KEY").size(), 32u);
+  EXPECT_EQ(s.body, "Hello world");
+  // The route came with the standard-JSON request.
+  auto routes = broker.Requests(105);
+  ASSERT_FALSE(routes.empty());
+  EXPECT_EQ(routes[0].ext.Get("acceptStandardJsonOnly"), "true");
+  producer.shutdown();
+  auto unregs = broker.Requests(35);
+  ASSERT_EQ(unregs.size(), 1u);
+  EXPECT_EQ(unregs[0].ext.Get("producerGroup"), "PG1");
+  EXPECT_EQ(unregs[0].ext.Get("clientID"), producer.getClientId());
+}
+
+TEST(SdkProducerTest, CompressesLargeBodies) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 1);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  std::string body(5000, 'q');
+  producer.send(Message("Topic1", body));
+  auto stored = broker.Queue("Topic1", 0);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].sys_flag & 1, 1);
+  EXPECT_LT(stored[0].body.size(), body.size());
+  EXPECT_EQ(protocol::Inflate(stored[0].body).value(), body);
+  producer.send(Message("Topic1", std::string(4095, 'q')));
+  EXPECT_EQ(broker.Queue("Topic1", 0)[1].sys_flag & 1, 0);
+}
+
+TEST(SdkProducerTest, RefusesOversizedBodiesWithoutSending) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 1);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  try {
+    producer.send(Message("Topic1", std::string(4 * 1024 * 1024 + 1, 'x')));
+    FAIL() << "expected MQClientException";
+  } catch (const MQClientException& e) {
+    EXPECT_EQ(e.getResponseCode(), 13);
+  }
+  EXPECT_TRUE(broker.Requests(310).empty());
+}
+
+TEST(SdkProducerTest, RetriesRetryableBrokerCodes) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  broker.FailNextSends(2, protocol::ResponseCode::kServiceNotAvailable);
+  SendResult r = producer.send(Message("Topic1", "x"));
+  EXPECT_EQ(r.getSendStatus(), SEND_OK);
+  auto sends = broker.Requests(310);
+  ASSERT_EQ(sends.size(), 3u);
+  // Same UNIQ_KEY on every try; queues differ.
+  EXPECT_EQ(PropsOf(sends[0]).Get("UNIQ_KEY"), PropsOf(sends[2]).Get("UNIQ_KEY"));
+  EXPECT_NE(sends[0].ext.Get("e"), sends[1].ext.Get("e"));
+
+  broker.FailNextSends(3, protocol::ResponseCode::kServiceNotAvailable);
+  try {
+    producer.send(Message("Topic1", "x"));
+    FAIL() << "expected MQClientException";
+  } catch (const MQClientException& e) {
+    EXPECT_EQ(e.getResponseCode(), protocol::ResponseCode::kServiceNotAvailable);
+    EXPECT_NE(std::string(e.what()).find("Send [3] times"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SdkProducerTest, NonRetryableCodeThrowsBrokerException) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  broker.FailNextSends(1, protocol::ResponseCode::kMessageIllegal);
+  try {
+    producer.send(Message("Topic1", "x"));
+    FAIL() << "expected MQBrokerException";
+  } catch (const MQBrokerException& e) {
+    EXPECT_EQ(e.getResponseCode(), 13);
+  }
+  EXPECT_EQ(broker.Requests(310).size(), 1u);
+}
+
+TEST(SdkProducerTest, UnknownTopicGoesThroughTheCreateTopicKey) {
+  FakeBroker broker;
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr("127.0.0.1:1;" + broker.addr());  // first nameserver is dead
+  producer.start();
+  SendResult r = producer.send(Message("BrandNew", "x"));
+  EXPECT_EQ(r.getSendStatus(), SEND_OK);
+  EXPECT_LT(r.getMessageQueue().getQueueId(), 4);
+  EXPECT_EQ(broker.Queue("BrandNew", r.getMessageQueue().getQueueId()).size(), 1u);
+}
+
+TEST(SdkProducerTest, StartAndSendErrors) {
+  DefaultMQProducer nogroup;
+  nogroup.setNamesrvAddr("127.0.0.1:9876");
+  EXPECT_THROW(nogroup.start(), MQClientException);
+  DefaultMQProducer producer("PG1");
+  EXPECT_THROW(producer.send(Message("T", "x")), MQClientException);  // not started
+  FakeBroker broker;
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  EXPECT_THROW(producer.start(), MQClientException);
+  EXPECT_THROW(producer.send(Message("bad topic", "x")), MQClientException);
+}
+
+// Records everything; fails the first delivery of bodies starting with "fail".
+class Recorder : public MessageListenerConcurrently {
+ public:
+  ConsumeStatus consumeMessage(const std::vector<MessageExt>& msgs) override {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& m : msgs) {
+      got.push_back(m);
+      if (m.getBody().rfind("fail", 0) == 0 && m.getReconsumeTimes() == 0) return RECONSUME_LATER;
+    }
+    return CONSUME_SUCCESS;
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return got.size();
+  }
+  std::mutex mu;
+  std::vector<MessageExt> got;
+};
+
+FakeBroker::Stored Msg(const std::string& topic, int queue, const std::string& tags,
+                       const std::string& body) {
+  FakeBroker::Stored s;
+  s.topic = topic;
+  s.queue_id = queue;
+  protocol::MessageProperties p;
+  if (!tags.empty()) p.Set("TAGS", tags);
+  p.Set("UNIQ_KEY", protocol::NewUniqueMessageId());
+  s.properties = p.Encode();
+  s.body = body;
+  return s;
+}
+
+TEST(SdkPushConsumerTest, ConsumesFromFirstOffsetAndCommits) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 2);
+  for (int i = 0; i < 3; ++i) broker.Put(Msg("Topic1", 0, "TagA", "a" + std::to_string(i)));
+  for (int i = 0; i < 2; ++i) broker.Put(Msg("Topic1", 1, "TagA", "b" + std::to_string(i)));
+  Recorder rec;
+  DefaultMQPushConsumer consumer("CG1");
+  consumer.setNamesrvAddr(broker.addr());
+  consumer.setInstanceName("inst1");
+  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
+  consumer.subscribe("Topic1", "*");
+  consumer.registerMessageListener(&rec);
+  consumer.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return rec.count() >= 5; }));
+  {
+    std::lock_guard<std::mutex> lock(rec.mu);
+    std::set<std::string> bodies;
+    for (const auto& m : rec.got) {
+      bodies.insert(m.getBody());
+      EXPECT_EQ(m.getTopic(), "Topic1");
+      EXPECT_EQ(m.getTags(), "TagA");
+      EXPECT_EQ(m.getMsgId().size(), 32u);
+      EXPECT_EQ(m.getProperty("MAX_OFFSET"), m.getQueueId() == 0 ? "3" : "2");
+    }
+    EXPECT_EQ(bodies, (std::set<std::string>{"a0", "a1", "a2", "b0", "b1"}));
+  }
+  // Heartbeat: the group, CLUSTERING, the topic and the retry topic.
+  auto hbs = broker.Requests(34);
+  ASSERT_FALSE(hbs.empty());
+  auto hb = protocol::DecodeHeartbeatData(hbs[0].body).value();
+  EXPECT_EQ(hb.client_id, consumer.getClientId());
+  EXPECT_NE(hb.client_id.find("@inst1"), std::string::npos);
+  ASSERT_EQ(hb.consumer_data_set.size(), 1u);
+  const auto& cd = hb.consumer_data_set[0];
+  EXPECT_EQ(cd.group_name, "CG1");
+  EXPECT_EQ(cd.message_model, protocol::MessageModel::kClustering);
+  EXPECT_EQ(cd.consume_type, protocol::ConsumeType::kPassively);
+  EXPECT_EQ(cd.consume_from_where, protocol::ConsumeFromWhere::kFirstOffset);
+  std::set<std::string> topics;
+  for (const auto& sd : cd.subscription_data_set) topics.insert(sd.topic);
+  EXPECT_EQ(topics, (std::set<std::string>{"Topic1", "%RETRY%CG1"}));
+
+  consumer.shutdown();
+  EXPECT_EQ(broker.Committed("CG1", "Topic1", 0), 3);
+  EXPECT_EQ(broker.Committed("CG1", "Topic1", 1), 2);
+  auto unregs = broker.Requests(35);
+  ASSERT_FALSE(unregs.empty());
+  EXPECT_EQ(unregs.back().ext.Get("consumerGroup"), "CG1");
+  // Pulls carried the long-poll settings.
+  auto pulls = broker.Requests(11);
+  ASSERT_FALSE(pulls.empty());
+  EXPECT_EQ(pulls[0].ext.Get("suspendTimeoutMillis"), "15000");
+  EXPECT_EQ(pulls[0].ext.Get("maxMsgNums"), "32");
+  EXPECT_EQ(pulls[0].ext.Get("expressionType"), "TAG");
+  EXPECT_EQ(pulls[0].ext.GetInt("sysFlag").value() & 0x6, 0x6);  // SUSPEND | SUBSCRIPTION
+}
+
+TEST(SdkPushConsumerTest, LastOffsetSkipsOldMessagesAndResumesFromCommitted) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 1);
+  broker.Put(Msg("Topic1", 0, "TagA", "old"));
+  Recorder rec;
+  {
+    DefaultMQPushConsumer consumer("CG2");
+    consumer.setNamesrvAddr(broker.addr());
+    consumer.subscribe("Topic1", "*");
+    consumer.registerMessageListener(&rec);
+    consumer.start();
+    broker.Put(Msg("Topic1", 0, "TagA", "new"));
+    ASSERT_TRUE(FakeBroker::WaitFor([&] { return rec.count() >= 1; }));
+    std::this_thread::sleep_for(200ms);
+    consumer.shutdown();
+  }
+  ASSERT_EQ(rec.count(), 1u);
+  EXPECT_EQ(rec.got[0].getBody(), "new");
+  EXPECT_EQ(broker.Committed("CG2", "Topic1", 0), 2);
+  // A restart continues after what was committed.
+  broker.Put(Msg("Topic1", 0, "TagA", "third"));
+  Recorder rec2;
+  DefaultMQPushConsumer again("CG2");
+  again.setNamesrvAddr(broker.addr());
+  again.subscribe("Topic1", "*");
+  again.registerMessageListener(&rec2);
+  again.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return rec2.count() >= 1; }));
+  std::this_thread::sleep_for(200ms);
+  again.shutdown();
+  ASSERT_EQ(rec2.count(), 1u);
+  EXPECT_EQ(rec2.got[0].getBody(), "third");
+}
+
+TEST(SdkPushConsumerTest, FiltersTagsOnTheClientToo) {
+  FakeBroker broker;  // the fake does no filtering at all
+  broker.AddTopic("Topic1", 1);
+  broker.Put(Msg("Topic1", 0, "TagA", "1"));
+  broker.Put(Msg("Topic1", 0, "TagB", "2"));
+  broker.Put(Msg("Topic1", 0, "TagC", "3"));
+  broker.Put(Msg("Topic1", 0, "", "4"));
+  broker.Put(Msg("Topic1", 0, "TagB", "5"));
+  Recorder rec;
+  DefaultMQPushConsumer consumer("CG3");
+  consumer.setNamesrvAddr(broker.addr());
+  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
+  consumer.subscribe("Topic1", "TagA || TagB");
+  consumer.registerMessageListener(&rec);
+  consumer.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return rec.count() >= 3; }));
+  std::this_thread::sleep_for(200ms);
+  consumer.shutdown();
+  std::set<std::string> bodies;
+  for (const auto& m : rec.got) bodies.insert(m.getBody());
+  EXPECT_EQ(bodies, (std::set<std::string>{"1", "2", "5"}));
+  EXPECT_EQ(broker.Committed("CG3", "Topic1", 0), 5);  // filtered ones count as done
+  int topic_pulls = 0;
+  for (const auto& pull : broker.Requests(11)) {
+    if (pull.ext.Get("topic") != "Topic1") continue;
+    ++topic_pulls;
+    EXPECT_EQ(pull.ext.Get("subscription"), "TagA || TagB");
+  }
+  EXPECT_GT(topic_pulls, 0);
+}
+
+TEST(SdkPushConsumerTest, ReconsumeLaterSendsBackAndRedeliversThroughRetryTopic) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 1);
+  broker.Put(Msg("Topic1", 0, "TagA", "ok"));
+  broker.Put(Msg("Topic1", 0, "TagA", "fail-once"));
+  Recorder rec;
+  DefaultMQPushConsumer consumer("CG4");
+  consumer.setNamesrvAddr(broker.addr());
+  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
+  consumer.subscribe("Topic1", "*");
+  consumer.registerMessageListener(&rec);
+  consumer.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return broker.Requests(36).size() >= 1; }));
+  auto backs = broker.Requests(36);
+  EXPECT_EQ(backs[0].ext.Get("group"), "CG4");
+  EXPECT_EQ(backs[0].ext.Get("delayLevel"), "0");
+  EXPECT_EQ(backs[0].ext.Get("originTopic"), "Topic1");
+  EXPECT_EQ(backs[0].ext.Get("maxReconsumeTimes"), "16");
+  // The retry topic's route appears after the heartbeat; the consumer finds it on a
+  // later rebalance (every 20 s).
+  ASSERT_TRUE(FakeBroker::WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(rec.mu);
+        for (const auto& m : rec.got) {
+          if (m.getBody() == "fail-once" && m.getReconsumeTimes() == 1) return true;
+        }
+        return false;
+      },
+      30s));
+  {
+    std::lock_guard<std::mutex> lock(rec.mu);
+    const MessageExt* first = nullptr;
+    const MessageExt* again = nullptr;
+    for (const auto& m : rec.got) {
+      if (m.getBody() != "fail-once") continue;
+      (m.getReconsumeTimes() == 0 ? first : again) = &m;
+    }
+    ASSERT_TRUE(first && again);
+    EXPECT_EQ(again->getTopic(), "Topic1");  // restored from RETRY_TOPIC
+    EXPECT_EQ(again->getMsgId(), first->getMsgId());
+  }
+  consumer.shutdown();
+  // Sent back counts as done for the original queue.
+  EXPECT_EQ(broker.Committed("CG4", "Topic1", 0), 2);
+  EXPECT_EQ(broker.Committed("CG4", "%RETRY%CG4", 0), 1);
+}
+
+TEST(SdkPushConsumerTest, StartChecks) {
+  Recorder rec;
+  DefaultMQPushConsumer broadcasting("CG5");
+  broadcasting.setNamesrvAddr("127.0.0.1:9876");
+  broadcasting.subscribe("Topic1", "*");
+  broadcasting.registerMessageListener(&rec);
+  broadcasting.setMessageModel(BROADCASTING);
+  try {
+    broadcasting.start();
+    FAIL();
+  } catch (const MQClientException& e) {
+    EXPECT_NE(std::string(e.what()).find("not implemented: broadcasting"), std::string::npos);
+  }
+  DefaultMQPushConsumer no_listener("CG5");
+  no_listener.setNamesrvAddr("127.0.0.1:9876");
+  no_listener.subscribe("Topic1", "*");
+  EXPECT_THROW(no_listener.start(), MQClientException);
+  DefaultMQPushConsumer no_sub("CG5");
+  no_sub.setNamesrvAddr("127.0.0.1:9876");
+  no_sub.registerMessageListener(&rec);
+  EXPECT_THROW(no_sub.start(), MQClientException);
+}
+
+}  // namespace
+}  // namespace sprocket
