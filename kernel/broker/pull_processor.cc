@@ -27,6 +27,8 @@ const char* OutcomeName(ReadOutcome o) {
     case ReadOutcome::kOffsetOverflowOne: return "OFFSET_OVERFLOW_ONE";
     case ReadOutcome::kOffsetOverflowBadly: return "OFFSET_OVERFLOW_BADLY";
     case ReadOutcome::kNoMatchedMessage: return "NO_MATCHED_MESSAGE";
+    case ReadOutcome::kMessageWasRemoving: return "MESSAGE_WAS_REMOVING";
+    case ReadOutcome::kOffsetFoundNull: return "OFFSET_FOUND_NULL";
   }
   return "UNKNOWN";
 }
@@ -125,6 +127,9 @@ void PullProcessor::Process(const Exchange& ex, const RemotingCommand& req, bool
   limits.max_bytes = 256 * 1024;
   ReadQueueResult r = ctx_.store.ReadQueue(topic, static_cast<int32_t>(*queue_id), QueueOffset(*queue_offset),
                                            limits, filter);
+  if (!r.status.ok()) {
+    return reply_error(RS::kSystemError, "store read failed: " + r.status.ToString());
+  }
   const int64_t offset = *queue_offset;
   const int64_t min = r.min_offset.value, max = r.max_offset.value;
 
@@ -136,7 +141,12 @@ void PullProcessor::Process(const Exchange& ex, const RemotingCommand& req, bool
       next = r.next_offset.value;
       break;
     case ReadOutcome::kNoMatchedMessage:
+    case ReadOutcome::kMessageWasRemoving:
       code = RS::kPullRetryImmediately;
+      next = r.next_offset.value;
+      break;
+    case ReadOutcome::kOffsetFoundNull:
+      code = RS::kPullNotFound;
       next = r.next_offset.value;
       break;
     case ReadOutcome::kNoMessageInQueue:

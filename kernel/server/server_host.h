@@ -1,6 +1,7 @@
 // ServerHost: the PluginHost that mqbroker and mqnamesrv lend to their plugins.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 
@@ -22,6 +23,7 @@ class ServerHost : public PluginHost {
   size_t IoThreads() const override { return pool_.size(); }
   boost::asio::io_context& IoContext(size_t index) override { return pool_.At(index); }
   size_t MaxFrameBytes() const override { return max_frame_bytes_; }
+  uint64_t NewSessionId() override { return next_session_id_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   const Config& config_;
@@ -29,6 +31,7 @@ class ServerHost : public PluginHost {
   IoPool& pool_;
   std::string data_dir_;
   size_t max_frame_bytes_;
+  std::atomic<uint64_t> next_session_id_{1};
 };
 
 }  // namespace sprocket

@@ -1,5 +1,7 @@
 #include "support/test_plugin_host.h"
 
+#include <atomic>
+
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -113,6 +115,11 @@ size_t TestPluginHost::IoThreads() const { return impl_->contexts.size(); }
 
 boost::asio::io_context& TestPluginHost::IoContext(size_t index) {
   return *impl_->contexts.at(index);
+}
+
+uint64_t TestPluginHost::NewSessionId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 size_t TestPluginHost::MaxFrameBytes() const {

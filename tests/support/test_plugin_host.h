@@ -42,6 +42,7 @@ class TestPluginHost : public PluginHost {
   size_t IoThreads() const override;
   boost::asio::io_context& IoContext(size_t index) override;
   size_t MaxFrameBytes() const override;
+  uint64_t NewSessionId() override;
 
  private:
   struct Impl;

@@ -294,7 +294,7 @@ TEST(FileLogAppendTest, ReadAtFindsRecordsAndRefusesOtherPositions) {
   EXPECT_EQ(h->ReadAt(a.position)->record.size, static_cast<size_t>(a.size));
 
   Result<RecordRead> mid = h->ReadAt(a.position + 4);
-  EXPECT_EQ(mid.status().code(), Status::Code::kCorruption) << mid.status().ToString();
+  EXPECT_TRUE(mid.status().IsNotFound()) << mid.status().ToString();  // no record starts there
   EXPECT_TRUE(h->ReadAt(b.position + b.size).status().IsNotFound());  // the log's end
   EXPECT_TRUE(h->ReadAt(LogPosition(1 << 30)).status().IsNotFound());
   EXPECT_TRUE(h->ReadAt(LogPosition(-8)).status().IsNotFound());

@@ -79,8 +79,10 @@ Result<RecordRead> CommitLog::ReadAt(int64_t position) const {
   const int32_t magic = GetInt32(head + 4);
   if (magic == kBlankMagic)
     return Status::NotFound("commitlog: position " + std::to_string(position) + " is an end-of-segment blank");
+  // The position usually comes from a client's msgId: no record starting here is "not
+  // found", not damage.
   if (magic != kMessageMagic || size < kMinRecordSize || position + size > limit)
-    return Status::Corruption("commitlog: no valid record header at " + std::to_string(position) +
+    return Status::NotFound("commitlog: no valid record header at " + std::to_string(position) +
                               " (size " + std::to_string(size) + ", magic " + std::to_string(magic) + ")");
   auto buffer = std::make_shared<std::string>(static_cast<size_t>(size), '\0');
   if (Status s = files_.Read(position, buffer->data(), buffer->size()); !s.ok()) return s;

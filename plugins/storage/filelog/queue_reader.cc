@@ -15,11 +15,13 @@ namespace sprocket::filelog {
 
 namespace {
 
-// Copies the records `chosen` names into one buffer; a record that cannot be read or does
-// not look like the entry said is left out (logged). Returns the views in order.
+// Copies the records `chosen` names into one buffer, in order, stopping at the first one
+// that cannot be read or does not look like its entry says (logged): a consumer must never
+// skip past a record it was not given. Returns the views of the leading readable records
+// and, in *status, why the copy stopped early (OK when everything was read).
 std::vector<ByteView> CopyRecords(const CommitLog& log, const ConsumeQueue& queue,
                                   const std::vector<CqEntry>& chosen, std::shared_ptr<const void>* hold,
-                                  spdlog::logger& logger) {
+                                  spdlog::logger& logger, Status* status) {
   size_t total = 0;
   for (const CqEntry& e : chosen) total += static_cast<size_t>(e.size);
   auto buffer = std::make_shared<std::string>(total, '\0');
@@ -28,6 +30,7 @@ std::vector<ByteView> CopyRecords(const CommitLog& log, const ConsumeQueue& queu
   const int64_t log_end = log.end();
   size_t at = 0;
   size_t i = 0;
+  *status = Status::OK();
   while (i < chosen.size()) {
     // Records appended together are adjacent in the log: read each such run with one pread.
     size_t j = i;
@@ -40,14 +43,21 @@ std::vector<ByteView> CopyRecords(const CommitLog& log, const ConsumeQueue& queu
     Status s = chosen[i].position + static_cast<int64_t>(run_bytes) <= log_end
                    ? log.files().Read(chosen[i].position, dst, run_bytes)
                    : Status::NotFound("beyond the log end " + std::to_string(log_end));
-    if (!s.ok()) logger.error("{}: reading records at {}: {}", queue.name(), chosen[i].position, s.ToString());
-    for (size_t k = i; s.ok() && k <= j; ++k) {
+    if (!s.ok()) {
+      logger.error("{}: reading records at {}: {}", queue.name(), chosen[i].position, s.ToString());
+      *status = s;
+      break;
+    }
+    for (size_t k = i; k <= j; ++k) {
       if (GetInt32(dst) != chosen[k].size || GetInt32(dst + kMagicField) != kMessageMagic) {
-        logger.error("{}: entry names a {}-byte record at {}, the log holds something else there", queue.name(),
-                     chosen[k].size, chosen[k].position);
-      } else {
-        views.push_back(ByteView{dst, static_cast<size_t>(chosen[k].size)});
+        *status = Status::Corruption(queue.name() + ": entry names a " + std::to_string(chosen[k].size) +
+                                     "-byte record at " + std::to_string(chosen[k].position) +
+                                     ", the log holds something else there");
+        logger.error("{}", status->message());
+        *hold = std::move(buffer);
+        return views;
       }
+      views.push_back(ByteView{dst, static_cast<size_t>(chosen[k].size)});
       dst += chosen[k].size;
     }
     at += run_bytes;
@@ -105,11 +115,12 @@ ReadQueueResult ReadQueueRecords(const CommitLog& log, const ConsumeQueue& queue
   std::vector<CqEntry> entries;
   if (Status s = queue.ReadEntries(from, to_scan, &entries); !s.ok()) {
     logger.error("{}: reading entries from {}: {}", queue.name(), from, s.ToString());
-    r.outcome = ReadOutcome::kNoMatchedMessage;  // nothing readable now; ask again from here
+    r.status = s;
     r.next_offset = QueueOffset(from);
     return r;
   }
   std::vector<CqEntry> chosen;
+  std::vector<int64_t> chosen_offsets;
   int64_t bytes = 0;
   int64_t scanned = 0;
   for (const CqEntry& e : entries) {
@@ -117,13 +128,26 @@ ReadQueueResult ReadQueueRecords(const CommitLog& log, const ConsumeQueue& queue
       // Limits never leave a read empty: the first matching record is always taken.
       if (!chosen.empty() && bytes + e.size > limits.max_bytes) break;
       chosen.push_back(e);
+      chosen_offsets.push_back(from + scanned);
       bytes += e.size;
     }
     ++scanned;
     if (static_cast<int64_t>(chosen.size()) >= max_count) break;
   }
   r.next_offset = QueueOffset(from + scanned);
-  if (!chosen.empty()) r.records = CopyRecords(log, queue, chosen, &r.hold, logger);
+  if (!chosen.empty()) {
+    Status copied;
+    r.records = CopyRecords(log, queue, chosen, &r.hold, logger, &copied);
+    if (!copied.ok()) {
+      if (r.records.empty()) {
+        r.status = copied;
+        r.next_offset = QueueOffset(from);
+        return r;
+      }
+      // Hand over what was read; the next read starts at the unreadable record.
+      r.next_offset = QueueOffset(chosen_offsets[r.records.size()]);
+    }
+  }
   r.outcome = r.records.empty() ? ReadOutcome::kNoMatchedMessage : ReadOutcome::kFound;
   return r;
 }

@@ -45,8 +45,6 @@ struct Listener {
 
 namespace {
 
-// Process-wide, so ids stay unique across several tcp transports in one process.
-std::atomic<uint64_t> g_next_session_id{1};
 std::atomic<size_t> g_next_io_context{0};
 
 // After an accept error such as EMFILE, wait instead of spinning on the same error.
@@ -76,7 +74,7 @@ void Adopt(const std::shared_ptr<Listener>& l, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;  // the peer is already gone; the socket closes with this scope
-  auto session = std::make_shared<TcpSession>(g_next_session_id.fetch_add(1), FormatPeer(remote),
+  auto session = std::make_shared<TcpSession>(l->host.NewSessionId(), FormatPeer(remote),
                                               l->label, std::move(socket), l->config, l->registry);
   if (!l->registry->Add(session)) return;  // Stop began: drop it unopened
   l->config.log->debug("session {} {} accepted on {}", session->Id(), session->Peer(), l->label);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,11 @@ class PluginHost {
   // (RocketMQ's com.rocketmq.remoting.frameMaxLength, 16 MiB by default). A transport checks
   // the announced length against it before allocating anything.
   virtual size_t MaxFrameBytes() const = 0;
+
+  // A new session id, unique across every transport of the process and never reused.
+  // Transports take Session::Id() from here so the kernel can key sessions by id even with
+  // several transports loaded.
+  virtual uint64_t NewSessionId() = 0;
 };
 
 }  // namespace sprocket

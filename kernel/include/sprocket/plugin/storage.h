@@ -37,6 +37,9 @@ class PluginHost;
 inline constexpr size_t kQueueOffsetField = 20;
 inline constexpr size_t kLogPositionField = 28;
 
+// The metadata fields repeat what the record holds (topic, queue id, field positions) so a
+// store need not parse it; they must agree with the record, and a store may refuse a
+// request where they do not with MessageIllegal (recovery trusts the record).
 struct AppendRequest {
   // The whole encoded record; the store patches the three fields above in place and
   // then owns the bytes. Its TOTALSIZE field equals record.size().
@@ -86,9 +89,14 @@ enum class ReadOutcome : uint8_t {
   kOffsetOverflowOne,    // from == max_offset: nothing new yet (the long-poll case)
   kOffsetOverflowBadly,  // from > max_offset
   kNoMatchedMessage,     // records were scanned but none passed the tag filter
+  kMessageWasRemoving,   // the index points at log data already deleted (retention)
+  kOffsetFoundNull,      // the index has no entry there (e.g. a missing index file)
 };
 
 struct ReadQueueResult {
+  // Not OK when the store could not read (I/O error, corruption); `outcome` is then
+  // meaningless and the kernel answers the pull with SYSTEM_ERROR.
+  Status status;
   ReadOutcome outcome = ReadOutcome::kNoMatchedLogicQueue;
   // Whole records in queue order. The views stay valid while `hold` is alive (it may pin
   // a mapped segment or own a buffer); the caller drops `hold` when done with them.
@@ -149,8 +157,10 @@ class MessageStore {
   virtual QueueOffset OffsetForTime(std::string_view topic, int32_t queue_id,
                                     int64_t timestamp_ms) = 0;
 
-  // The record that starts at `position`. NotFound when no record starts there (or it was
-  // deleted); Corruption when the bytes there fail the magic/size check.
+  // The record that starts at `position`. Positions come from clients (decoded from a
+  // msgId), so NotFound covers every position where no valid record header starts (inside
+  // a record, past the end, deleted); Corruption is for a valid header whose contents are
+  // inconsistent.
   virtual Result<RecordRead> ReadAt(LogPosition position) = 0;
 
   // Every (topic, queue id) pair the store holds records for; used at start to rebuild

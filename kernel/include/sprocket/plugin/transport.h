@@ -30,7 +30,7 @@ class Session {
  public:
   virtual ~Session() = default;
 
-  // Unique within the process for its lifetime; never reused.
+  // Unique within the process, across transports; never reused (PluginHost::NewSessionId).
   virtual uint64_t Id() const = 0;
 
   // The remote peer as "a.b.c.d:port" (IPv4) or "[v6]:port"; fixed at accept time.
