@@ -65,19 +65,6 @@ void HandleDeleteTopic(BrokerContext& ctx, const Exchange& ex, RemotingCommand& 
   ex.ReplyCode(RS::kSuccess);
 }
 
-struct QueueArgs {
-  std::string topic;
-  int32_t queue_id;
-};
-
-std::optional<QueueArgs> RequireQueue(const Exchange& ex, const RemotingCommand& req) {
-  auto topic = RequireField(ex, req, "topic");
-  if (!topic) return std::nullopt;
-  auto queue_id = RequireInt(ex, req, "queueId");
-  if (!queue_id) return std::nullopt;
-  return QueueArgs{std::string(*topic), static_cast<int32_t>(*queue_id)};
-}
-
 void ReplyOffset(const Exchange& ex, const char* field, int64_t value) {
   RemotingCommand resp;
   resp.code = RS::kSuccess;
@@ -86,16 +73,11 @@ void ReplyOffset(const Exchange& ex, const char* field, int64_t value) {
 }
 
 int64_t StoreTimestampOf(const ByteView& rec) {
-  auto be = [&](size_t at, size_t n) {
-    int64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(rec.data[at + i]);
-    return v;
-  };
   // STORETIMESTAMP follows BORNHOST, whose size depends on the V6 flag in SYSFLAG.
-  int32_t sys_flag = static_cast<int32_t>(be(36, 4));
+  int32_t sys_flag = RecordInt32(rec, 36);
   size_t born_host = (sys_flag & protocol::MessageSysFlag::kBornHostV6) ? 20 : 8;
   size_t at = 48 + born_host;
-  return rec.size >= at + 8 ? be(at, 8) : -1;
+  return rec.size >= at + 8 ? RecordInt64(rec, at) : -1;
 }
 
 }  // namespace

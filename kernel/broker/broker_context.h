@@ -55,4 +55,15 @@ std::optional<std::string_view> RequireField(const Exchange& ex, const RemotingC
                                              std::string_view key);
 std::optional<int64_t> RequireInt(const Exchange& ex, const RemotingCommand& req, std::string_view key);
 
+// The "topic" and "queueId" fields most queue-level requests carry.
+struct QueueRef {
+  std::string topic;
+  int32_t queue_id = 0;
+};
+std::optional<QueueRef> RequireQueue(const Exchange& ex, const RemotingCommand& req);
+
+// Big-endian fields of a stored record (PROTOCOL.md §5.1).
+int64_t RecordInt64(const ByteView& record, size_t at);
+int32_t RecordInt32(const ByteView& record, size_t at);
+
 }  // namespace sprocket::broker

@@ -33,6 +33,26 @@ std::optional<int64_t> RequireInt(const Exchange& ex, const RemotingCommand& req
   return n;
 }
 
+std::optional<QueueRef> RequireQueue(const Exchange& ex, const RemotingCommand& req) {
+  auto topic = RequireField(ex, req, "topic");
+  if (!topic) return std::nullopt;
+  auto queue_id = RequireInt(ex, req, "queueId");
+  if (!queue_id) return std::nullopt;
+  return QueueRef{std::string(*topic), static_cast<int32_t>(*queue_id)};
+}
+
+int64_t RecordInt64(const ByteView& record, size_t at) {
+  int64_t v = 0;
+  for (size_t i = 0; i < 8 && at + i < record.size; ++i) v = (v << 8) | static_cast<uint8_t>(record.data[at + i]);
+  return v;
+}
+
+int32_t RecordInt32(const ByteView& record, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4 && at + i < record.size; ++i) v = (v << 8) | static_cast<uint8_t>(record.data[at + i]);
+  return static_cast<int32_t>(v);
+}
+
 BrokerContext::BrokerContext(BrokerConfig cfg, ServerRuntime& rt)
     : config(std::move(cfg)),
       runtime(rt),

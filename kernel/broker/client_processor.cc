@@ -84,10 +84,7 @@ bool FirstMessageInMemory(BrokerContext& ctx, const std::string& topic, int32_t 
     return r.outcome == ReadOutcome::kNoMessageInQueue || r.outcome == ReadOutcome::kNoMatchedLogicQueue ||
            r.outcome == ReadOutcome::kOffsetOverflowOne;
   }
-  const ByteView& rec = r.records[0];
-  if (rec.size < kLogPositionField + 8) return false;
-  int64_t pos = 0;
-  for (size_t i = 0; i < 8; ++i) pos = (pos << 8) | static_cast<uint8_t>(rec.data[kLogPositionField + i]);
+  int64_t pos = RecordInt64(r.records[0], kLogPositionField);
   int64_t behind = ctx.store.Stats().log_end.value - pos;
   return behind <= ctx.total_physical_memory / 100 * ctx.config.access_message_in_memory_max_ratio;
 }
@@ -95,19 +92,17 @@ bool FirstMessageInMemory(BrokerContext& ctx, const std::string& topic, int32_t 
 void HandleQueryOffset(BrokerContext& ctx, const Exchange& ex, RemotingCommand& req) {
   auto group = RequireField(ex, req, "consumerGroup");
   if (!group) return;
-  auto topic = RequireField(ex, req, "topic");
-  if (!topic) return;
-  auto queue_id = RequireInt(ex, req, "queueId");
-  if (!queue_id) return;
-  std::string t(*topic);
-  auto stored = ctx.offsets.Query(std::string(*group), t, static_cast<int32_t>(*queue_id));
+  auto q = RequireQueue(ex, req);
+  if (!q) return;
+  const std::string& t = q->topic;
+  auto stored = ctx.offsets.Query(std::string(*group), t, q->queue_id);
   RemotingCommand resp;
   if (stored && *stored >= 0) {
     resp.code = RS::kSuccess;
     resp.ext.Set("offset", *stored);
   } else {
-    int64_t min = ctx.store.QueueRange(t, static_cast<int32_t>(*queue_id)).min_offset.value;
-    if (min <= 0 && FirstMessageInMemory(ctx, t, static_cast<int32_t>(*queue_id))) {
+    int64_t min = ctx.store.QueueRange(t, q->queue_id).min_offset.value;
+    if (min <= 0 && FirstMessageInMemory(ctx, t, q->queue_id)) {
       resp.code = RS::kSuccess;
       resp.ext.Set("offset", int64_t{0});
     } else {
@@ -121,14 +116,12 @@ void HandleQueryOffset(BrokerContext& ctx, const Exchange& ex, RemotingCommand& 
 void HandleUpdateOffset(BrokerContext& ctx, const Exchange& ex, RemotingCommand& req) {
   auto group = RequireField(ex, req, "consumerGroup");
   if (!group) return;
-  auto topic = RequireField(ex, req, "topic");
-  if (!topic) return;
-  auto queue_id = RequireInt(ex, req, "queueId");
-  if (!queue_id) return;
+  auto q = RequireQueue(ex, req);
+  if (!q) return;
   auto offset = RequireInt(ex, req, "commitOffset");
   if (!offset) return;
   // -1 arrives routinely from ali-ons (PROTOCOL/compat notes); RocketMQ stores it as is.
-  ctx.offsets.Commit(std::string(*group), std::string(*topic), static_cast<int32_t>(*queue_id), *offset);
+  ctx.offsets.Commit(std::string(*group), q->topic, q->queue_id, *offset);
   ex.ReplyCode(RS::kSuccess);
 }
 

@@ -80,4 +80,17 @@ class JsonScanner {
   const char* end_;
 };
 
+// ASCII case-insensitive equality ("true" vs "TRUE"), as Java's equalsIgnoreCase for the
+// values the protocol carries.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 }  // namespace sprocket::protocol::detail

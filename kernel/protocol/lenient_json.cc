@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/bodies_json.h"
+#include "protocol/json_text.h"
 
 namespace sprocket::protocol::detail {
 
@@ -15,17 +16,6 @@ namespace {
 bool IsBareKeyChar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          c == '$' || c == '-' || c == '+' || c == '.';
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 bool ParseDecimal(std::string_view s, int64_t* out) {

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "protocol/byte_order.h"
+#include "protocol/json_text.h"
 #include "protocol/header_codec.h"
 
 namespace sprocket::protocol {
@@ -18,17 +19,6 @@ constexpr const char* kLanguageNames[] = {"JAVA",   "CPP",  "DOTNET", "PYTHON", 
                                           "ERLANG", "RUBY", "OTHER",  "HTTP",   "GO",
                                           "PHP",    "OMS",  "RUST"};
 constexpr size_t kMaxHeaderLength = 0xFFFFFF;  // 24 bits next to the serialize type
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -97,7 +87,7 @@ std::optional<int64_t> ExtFields::GetInt(std::string_view key) const {
 std::optional<bool> ExtFields::GetBool(std::string_view key) const {
   const std::string* v = Find(key);
   if (v == nullptr) return std::nullopt;
-  return EqualsIgnoreCase(*v, "true");  // Boolean.parseBoolean
+  return detail::EqualsIgnoreCase(*v, "true");  // Boolean.parseBoolean
 }
 
 // ---- RemotingCommand --------------------------------------------------------------------

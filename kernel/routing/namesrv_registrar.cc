@@ -42,6 +42,15 @@ void NamesrvRegistrar::Run() {
   }
 }
 
+protocol::RemotingCommand NamesrvRegistrar::BrokerRequest(int32_t code) const {
+  auto req = protocol::RemotingCommand::Request(code);
+  req.ext.Set("brokerAddr", config_.broker_addr);
+  req.ext.Set("brokerId", config_.broker_id);
+  req.ext.Set("brokerName", config_.broker_name);
+  req.ext.Set("clusterName", config_.cluster_name);
+  return req;
+}
+
 int NamesrvRegistrar::RegisterAll() {
   auto [table, version] = topics_.Snapshot();
   protocol::RegisterBrokerBody body;
@@ -52,11 +61,7 @@ int NamesrvRegistrar::RegisterAll() {
 
   std::vector<std::future<bool>> results;
   for (const auto& addr : config_.namesrv_addrs) {
-    auto req = protocol::RemotingCommand::Request(protocol::RequestCode::kRegisterBroker);
-    req.ext.Set("brokerAddr", config_.broker_addr);
-    req.ext.Set("brokerId", config_.broker_id);
-    req.ext.Set("brokerName", config_.broker_name);
-    req.ext.Set("clusterName", config_.cluster_name);
+    auto req = BrokerRequest(protocol::RequestCode::kRegisterBroker);
     req.ext.Set("haServerAddr", config_.ha_server_addr);
     req.ext.SetBool("compressed", false);
     req.ext.Set("bodyCrc32", static_cast<int64_t>(crc & 0x7FFFFFFF));
@@ -91,11 +96,7 @@ void NamesrvRegistrar::Stop(bool unregister) {
   if (thread_.joinable()) thread_.join();
   if (!unregister) return;
   for (const auto& addr : config_.namesrv_addrs) {
-    auto req = protocol::RemotingCommand::Request(protocol::RequestCode::kUnregisterBroker);
-    req.ext.Set("brokerAddr", config_.broker_addr);
-    req.ext.Set("brokerId", config_.broker_id);
-    req.ext.Set("brokerName", config_.broker_name);
-    req.ext.Set("clusterName", config_.cluster_name);
+    auto req = BrokerRequest(protocol::RequestCode::kUnregisterBroker);
     auto r = client_.Invoke(addr, std::move(req), std::chrono::milliseconds(3000));
     if (!r.ok()) GetLogger("register")->warn("unregister from {} failed: {}", addr, r.status().ToString());
   }

@@ -44,6 +44,8 @@ class NamesrvRegistrar {
 
  private:
   void Run();
+  // A request carrying the four fields that name this broker.
+  protocol::RemotingCommand BrokerRequest(int32_t code) const;
 
   RegistrarConfig config_;
   const TopicConfigManager& topics_;

@@ -35,18 +35,7 @@ class AliOnsTest : public ::testing::Test {
   }
 
   void CreateTopic(const std::string& topic, int queues) {
-    remoting::RemotingClient client;
-    auto r = testing::Call(client, cluster_.broker_addr(), testing::CreateTopicRequest(topic, queues));
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->code, RS::kSuccess);
-    auto req = protocol::RemotingCommand::Request(protocol::RequestCode::kGetRouteinfoByTopic);
-    req.ext.Set("topic", topic);
-    for (int i = 0; i < 200; ++i) {
-      auto rr = testing::Call(client, cluster_.namesrv_addr(), req);
-      if (rr.ok() && rr->code == RS::kSuccess) return;
-      std::this_thread::sleep_for(25ms);
-    }
-    FAIL() << "no route for " << topic;
+    ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), topic, queues));
   }
 
   bool StartDriver(ChildProcess& p, std::vector<std::string> args) {

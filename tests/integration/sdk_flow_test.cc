@@ -19,19 +19,7 @@ using testing::MiniCluster;
 namespace RS = protocol::ResponseCode;
 
 void CreateTopic(MiniCluster& cluster, const std::string& topic, int queues) {
-  remoting::RemotingClient client;
-  auto r = testing::Call(client, cluster.broker_addr(), testing::CreateTopicRequest(topic, queues));
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->code, RS::kSuccess);
-  // Wait until the nameserver has the route (the broker registers at once after a change).
-  auto req = protocol::RemotingCommand::Request(protocol::RequestCode::kGetRouteinfoByTopic);
-  req.ext.Set("topic", topic);
-  for (int i = 0; i < 200; ++i) {
-    auto rr = testing::Call(client, cluster.namesrv_addr(), req);
-    if (rr.ok() && rr->code == RS::kSuccess) return;
-    std::this_thread::sleep_for(25ms);
-  }
-  FAIL() << "route for " << topic << " never appeared";
+  ASSERT_TRUE(testing::CreateTopicAndWait(cluster.broker_addr(), cluster.namesrv_addr(), topic, queues));
 }
 
 TEST(SdkFlowTest, HelloWorldSeedFlow) {

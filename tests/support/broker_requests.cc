@@ -1,5 +1,7 @@
 #include "support/broker_requests.h"
 
+#include <thread>
+
 #include "sprocket/protocol/codes.h"
 
 namespace sprocket::testing {
@@ -77,6 +79,21 @@ RemotingCommand HeartbeatRequest(const std::string& client_id, const std::string
 Result<RemotingCommand> Call(remoting::RemotingClient& client, const std::string& addr, RemotingCommand req,
                              std::chrono::milliseconds timeout) {
   return client.Invoke(addr, std::move(req), timeout);
+}
+
+bool CreateTopicAndWait(const std::string& broker_addr, const std::string& namesrv_addr, const std::string& topic,
+                        int32_t queues) {
+  remoting::RemotingClient client;
+  auto r = Call(client, broker_addr, CreateTopicRequest(topic, queues));
+  if (!r.ok() || r->code != protocol::ResponseCode::kSuccess) return false;
+  auto req = RemotingCommand::Request(RC::kGetRouteinfoByTopic);
+  req.ext.Set("topic", topic);
+  for (int i = 0; i < 400; ++i) {
+    auto rr = Call(client, namesrv_addr, req);
+    if (rr.ok() && rr->code == protocol::ResponseCode::kSuccess) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
 }
 
 std::vector<protocol::MessageExt> Messages(const RemotingCommand& pull_response) {

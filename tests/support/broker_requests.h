@@ -39,6 +39,11 @@ RemotingCommand CreateTopicRequest(const std::string& topic, int32_t queues, int
 RemotingCommand HeartbeatRequest(const std::string& client_id, const std::string& group,
                                  const std::string& topic, const std::string& expr);
 
+// Creates `topic` on the broker and waits until the nameserver serves its route (the
+// broker re-registers at once after a topic change). False when either step fails.
+bool CreateTopicAndWait(const std::string& broker_addr, const std::string& namesrv_addr, const std::string& topic,
+                        int32_t queues);
+
 Result<RemotingCommand> Call(remoting::RemotingClient& client, const std::string& addr, RemotingCommand req,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
