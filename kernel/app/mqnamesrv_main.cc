@@ -38,13 +38,14 @@ int main(int argc, char** argv) {
   std::string kv_dir = options->kv_config_path;
   kv_dir = kv_dir.substr(0, kv_dir.find_last_of('/') == std::string::npos ? 0 : kv_dir.find_last_of('/'));
   spec.data_dir = kv_dir.empty() ? "." : kv_dir;
+  spec.wants_auth = false;
 
   ServerRuntime runtime(std::move(*config), std::move(spec));
   if (Status s = runtime.Load(); !s.ok()) {
     std::fprintf(stderr, "mqnamesrv: %s\n", s.message().c_str());
     return 1;
   }
-  runtime.server().SetAuthorizer(runtime.authorizer(), nullptr);
+  // Like RocketMQ 4.x, the nameserver checks no credentials; authPlugin is the broker's.
   namesrv::NamesrvController controller(runtime, *options);
   if (Status s = controller.Start(); !s.ok()) {
     std::fprintf(stderr, "mqnamesrv: %s\n", s.message().c_str());

@@ -49,6 +49,10 @@ void RegisterPullHandlers(BrokerContext& ctx);
 void RegisterClientHandlers(BrokerContext& ctx);
 void RegisterAdminHandlers(BrokerContext& ctx);
 
+// The resources a request touches, for the auth plugin (auth_resources.cc).
+std::vector<std::pair<std::string, AuthAction>> ResolveAuthResources(const RemotingCommand& req,
+                                                                     std::string_view body);
+
 // Shared by handlers: the value of a required header field, or nullopt after answering
 // SYSTEM_ERROR naming the missing field (Java fails such requests the same way).
 std::optional<std::string_view> RequireField(const Exchange& ex, const RemotingCommand& req,

@@ -29,10 +29,10 @@ ServerRuntime::~ServerRuntime() { Shutdown(); }
 
 Status ServerRuntime::Load() {
   // Keys every server program understands.
-  for (const char* k : {"pluginDir", "transportPlugins", "authPlugin", "bindAddress", "ioThreads",
-                        "listenPort"}) {
+  for (const char* k : {"pluginDir", "transportPlugins", "bindAddress", "ioThreads", "listenPort"}) {
     spec_.keys.implemented.insert(k);
   }
+  if (spec_.wants_auth) spec_.keys.implemented.insert("authPlugin");
   std::string plugin_dir = config_.GetString("pluginDir", PluginLoader::DefaultPluginDir());
   loader_ = std::make_unique<PluginLoader>(plugin_dir);
 
@@ -45,7 +45,7 @@ Status ServerRuntime::Load() {
   // mistaken for a typo. A plugin that cannot be loaded fails here, naming its file.
   std::vector<std::pair<PluginKind, std::string>> wanted;
   for (auto& t : transport_names) wanted.emplace_back(PluginKind::kTransport, t);
-  wanted.emplace_back(PluginKind::kAuth, auth_name);
+  if (spec_.wants_auth) wanted.emplace_back(PluginKind::kAuth, auth_name);
   if (spec_.wants_storage) wanted.emplace_back(PluginKind::kStorage, store_name);
   for (auto& [kind, name] : wanted) {
     auto info = loader_->Inspect(kind, name);
@@ -70,9 +70,11 @@ Status ServerRuntime::Load() {
     if (!store.ok()) return store.status();
     store_ = *store;
   }
-  auto auth = loader_->CreateAuth(auth_name, *host_);
-  if (!auth.ok()) return auth.status();
-  auth_ = *auth;
+  if (spec_.wants_auth) {
+    auto auth = loader_->CreateAuth(auth_name, *host_);
+    if (!auth.ok()) return auth.status();
+    auth_ = *auth;
+  }
   for (auto& name : transport_names) {
     auto t = loader_->CreateTransport(name, *host_);
     if (!t.ok()) return t.status();

@@ -25,6 +25,7 @@ struct RuntimeSpec {
   std::string data_dir; // created if missing
   std::string default_transports = "tcp";
   bool wants_storage = false;
+  bool wants_auth = true;  // the nameserver, like RocketMQ 4.x's, checks no credentials
   std::map<std::string, std::string, std::less<>> derived_options;
 };
 

@@ -148,3 +148,90 @@ TEST_F(AliOnsTest, AliOnsToAliOnsMsgIdRoundTrip) {
 
 }  // namespace
 }  // namespace sprocket
+
+namespace sprocket {
+namespace {
+
+class AliOnsProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons")) GTEST_FAIL() << "run npm ci in tests/compat/node";
+    ASSERT_GT(cluster_.broker_port(), 0) << cluster_.broker().Stderr();
+  }
+  bool StartDriver(ChildProcess& p, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"node", NodeDir() + "/alions_driver.js"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return p.Start(argv, {{"HOME", cluster_.dir().path()}}, NodeDir());
+  }
+  static nlohmann::json Event(ChildProcess& p, const std::string& kind, std::chrono::milliseconds timeout) {
+    std::string line = p.WaitForLine("{\"event\":\"" + kind + "\"", timeout);
+    return line.empty() ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
+  }
+  MiniCluster cluster_;
+};
+
+// PROTOCOL.md §3.2 / ali-ons.md S15: an idle ali-ons consumer's pulls are held for the
+// suspend time (it would spin thousands of times a second otherwise), and a message sent
+// during a held pull is delivered at once.
+TEST_F(AliOnsProtocolTest, LongPolling) {
+  ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliLongPoll", 1));
+  ChildProcess watcher;
+  ASSERT_TRUE(StartDriver(watcher, {"watch", cluster_.namesrv_addr(), "AliLongPoll", "AliWatch", "4000", "2000"}));
+  auto ready = Event(watcher, "ready", 30s);
+  ASSERT_FALSE(ready.is_null()) << watcher.Stderr();
+  auto idle = Event(watcher, "idle", 15s);
+  ASSERT_FALSE(idle.is_null()) << watcher.Stderr();
+  int queues = idle["queues"];  // the topic's queue and the group's retry queue
+  // 4 s idle with 2 s holds: about 2 pulls per queue; allow slack, forbid spinning.
+  EXPECT_LE(idle["pulls"].get<int>(), 4 * queues) << idle.dump();
+
+  DefaultMQProducer producer("AliWatchPG");
+  producer.setNamesrvAddr(cluster_.namesrv_addr());
+  producer.start();
+  int64_t sent_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  producer.send(Message("AliLongPoll", "t", "wake"));
+  producer.shutdown();
+  auto msg = Event(watcher, "msg", 15s);
+  ASSERT_FALSE(msg.is_null()) << watcher.Stderr();
+  EXPECT_EQ(msg["body"], "wake");
+  EXPECT_LT(msg["recvAt"].get<int64_t>() - sent_at, 1000) << "delivered only when the hold expired";
+  EXPECT_EQ(watcher.Wait(20s), 0);
+}
+
+// ali-ons.md S6: offsets an ali-ons consumer commits (flag 0 "oneway" UPDATE_CONSUMER_OFFSET
+// and the pull's commitOffset) are what the broker then reports.
+TEST_F(AliOnsProtocolTest, CommittedOffsetsReachTheBroker) {
+  ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliOffsets", 1));
+  remoting::RemotingClient raw;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_EQ(testing::Call(raw, cluster_.broker_addr(), testing::SendV2Request("AliOffsets", 0, "", "", "m"))->code,
+              RS::kSuccess);
+  }
+  ChildProcess consumer;
+  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "AliOffsets", "*", "AliOffGroup", "12",
+                                     "30000", "o1"}));
+  ASSERT_EQ(consumer.Wait(60s), 0) << consumer.Stderr();
+  auto query = protocol::RemotingCommand::Request(protocol::RequestCode::kQueryConsumerOffset);
+  query.ext.Set("consumerGroup", "AliOffGroup");
+  query.ext.Set("topic", "AliOffsets");
+  query.ext.Set("queueId", int64_t{0});
+  auto r = testing::Call(raw, cluster_.broker_addr(), query);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->code, RS::kSuccess);
+  EXPECT_EQ(r->ext.Get("offset"), "12");
+}
+
+// ali-ons.md S23: an unknown request code is answered promptly with 3 (ali-ons closes
+// the whole connection when a request times out).
+TEST_F(AliOnsProtocolTest, UnknownRequestCode) {
+  ChildProcess p;
+  ASSERT_TRUE(StartDriver(p, {"invoke", cluster_.broker_addr(), "9999"}));
+  auto resp = Event(p, "response", 15s);
+  ASSERT_FALSE(resp.is_null()) << p.Stderr();
+  EXPECT_EQ(resp["code"], RS::kRequestCodeNotSupported);
+  p.Wait(10s);
+}
+
+}  // namespace
+}  // namespace sprocket

@@ -4,8 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <random>
 #include <set>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "support/broker_requests.h"
 #include "support/test_process.h"
@@ -140,6 +146,46 @@ TEST_F(BrokerTest, UnknownCodeAndVipPort) {
   auto p = Call(client_, vip_addr, testing::PullRequest(pa));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->code, RS::kRequestCodeNotSupported);
+}
+
+// Random bytes, truncated frames and frames with garbage headers, each on its own
+// connection: the broker closes or answers them and keeps serving everyone else.
+TEST_F(BrokerTest, SurvivesGarbageFromManyConnections) {
+  CreateTopic("TG", 1);
+  std::mt19937 rng(12345);
+  int port = cluster_.broker_port();
+  auto valid = protocol::EncodeFrame(testing::SendV2Request("TG", 0, "", "", "valid"));
+  for (int i = 0; i < 200; ++i) {
+    std::string bytes;
+    switch (i % 4) {
+      case 0:  // random bytes
+        bytes.resize(1 + rng() % 64);
+        for (auto& c : bytes) c = static_cast<char>(rng());
+        break;
+      case 1:  // a real frame cut short
+        bytes = valid.substr(0, 1 + rng() % (valid.size() - 1));
+        break;
+      case 2:  // a real frame with header bytes flipped
+        bytes = valid;
+        for (int k = 0; k < 4; ++k) bytes[8 + rng() % 40] = static_cast<char>(rng());
+        break;
+      case 3:  // a huge announced length
+        bytes = std::string("\x7f\xff\xff\xf0", 4) + valid.substr(4);
+        break;
+    }
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    (void)n;
+    ::close(fd);
+  }
+  auto r = Send("TG", 0, "", "still here");
+  EXPECT_EQ(r.code, RS::kSuccess);
+  EXPECT_TRUE(cluster_.broker().Running());
 }
 
 TEST_F(BrokerTest, TagFilterIsAppliedByTheBroker) {

@@ -8,6 +8,12 @@
 //   node alions_driver.js consume <namesrv> <topic> <subExpression> <group> <count>
 //                                 <timeoutMs> <instanceName> [broadcast]
 //     -> {"event":"ready"} once it owns queues, then {"event":"msg",...} per message
+//   node alions_driver.js watch <namesrv> <topic> <group> <idleMs> <suspendMs>
+//     -> {"event":"ready"}, then after idleMs {"event":"idle","pulls":N} (pull requests
+//        made while nothing arrived), then {"event":"msg",...,"recvAt":ms} for the first
+//        message that arrives
+//   node alions_driver.js invoke <brokerAddr> <code>
+//     -> {"event":"response","code":..,"remark":..} for a request with that code
 //   Exits 0 when done, 1 on error or timeout.
 const { Producer, Consumer, Message } = require('ali-ons');
 
@@ -67,8 +73,50 @@ async function consume([nameSrv, topic, expr, group, count, timeoutMs, instanceN
   }
 }
 
+// Long polling as a client sees it: how many pulls an idle consumer makes, and how fast a
+// message sent during a held pull arrives.
+async function watch([nameSrv, topic, group, idleMs, suspendMs]) {
+  const consumer = new Consumer({
+    httpclient, logger, nameSrv, consumerGroup: group, instanceName: 'watch-' + process.pid,
+    consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET', brokerSuspendMaxTimeMillis: Number(suspendMs),
+    rebalanceInterval: 1000, pollNameServerInteval: 1000, persistConsumerOffsetInterval: 1000,
+  });
+  consumer.on('error', e => logger.error(e));
+  let pulls = 0;
+  const client = consumer._mqClient;
+  const pull = client.pullMessage.bind(client);
+  client.pullMessage = (...a) => { pulls++; return pull(...a); };
+  let finish;
+  const done = new Promise(r => { finish = r; });
+  consumer.subscribe(topic, '*', async msg => {
+    out({ event: 'msg', msgId: msg.msgId, body: msg.body.toString(), recvAt: Date.now() });
+    finish();
+  });
+  await consumer.ready();
+  while (consumer.processQueueTable.size === 0) await sleep(20);
+  await sleep(300);  // let every queue's first pull reach the broker
+  out({ event: 'ready', queues: consumer.processQueueTable.size });
+  const before = pulls;
+  await sleep(Number(idleMs));
+  out({ event: 'idle', pulls: pulls - before, queues: consumer.processQueueTable.size });
+  const timer = setTimeout(() => finish('timeout'), 30000);
+  const why = await done;
+  clearTimeout(timer);
+  try { await consumer.close(); } catch (e) { logger.error(e); }
+  if (why === 'timeout') process.exit(1);
+}
+
+async function invoke([brokerAddr, code]) {
+  const RemotingCommand = require('ali-ons/lib/protocol/command/remoting_command');
+  const producer = new Producer({ httpclient, logger, nameSrv: '127.0.0.1:1', producerGroup: 'INVOKE', instanceName: 'inv-' + process.pid });
+  producer.on('error', () => {});
+  const response = await producer._mqClient.invoke(brokerAddr, RemotingCommand.createRequestCommand(Number(code), {}), 3000);
+  out({ event: 'response', code: response.code, remark: response.remark });
+  try { await producer.close(); } catch (e) { /* no nameserver on purpose */ }
+}
+
 const [mode, ...args] = process.argv.slice(2);
-const run = { produce, consume }[mode];
+const run = { produce, consume, watch, invoke }[mode];
 if (!run) {
   process.stderr.write('usage: alions_driver.js produce|consume ...\n');
   process.exit(2);
