@@ -13,13 +13,16 @@ mkdir -p data
 build/bin/mqnamesrv -c conf/namesrv.conf &
 namesrv=$!
 broker=""
+stopped=0
+# The broker goes first so that it unregisters while the nameserver is still there.
 stop() {
-  trap - INT TERM
+  ((stopped)) && return
+  stopped=1
   [[ -n "$broker" ]] && kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null || true
   kill -TERM "$namesrv" 2>/dev/null && wait "$namesrv" 2>/dev/null || true
   echo "sprocket: stopped"
 }
-trap stop INT TERM
+trap 'stop; exit 0' INT TERM
 sleep 0.3
 build/bin/mqbroker -c conf/broker.conf &
 broker=$!

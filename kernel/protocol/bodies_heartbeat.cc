@@ -112,14 +112,10 @@ const char* ConsumeFromWhereName(ConsumeFromWhere v) {
 }
 
 SubscriptionData BuildTagSubscription(std::string topic, std::string_view expression, int64_t sub_version) {
-  SubscriptionData s;
+  SubscriptionData s;  // defaults: sub_string "*", expression_type "TAG", empty sets
   s.topic = std::move(topic);
   s.sub_version = sub_version;
-  s.expression_type = "TAG";
-  if (expression.empty() || expression == "*") {
-    s.sub_string = "*";
-    return s;
-  }
+  if (expression.empty() || expression == "*") return s;
   s.sub_string = std::string(expression);
   // FilterAPI: split on "||", trim each piece, skip empty ones. The Java sets drop
   // duplicates; first occurrence order is kept here.
