@@ -199,16 +199,18 @@ void Connection::StartWrite() {
   });
 }
 
+bool Connection::ReadFailed(const boost::system::error_code& ec) {
+  if (closed_) return true;
+  if (!ec) return false;
+  Close(LostStatus(ec == asio::error::eof ? "closed by peer" : ec.message()));
+  return true;
+}
+
 void Connection::ReadLength() {
   auto self = shared_from_this();
   asio::async_read(socket_, asio::buffer(length_buf_),
                    [self](const boost::system::error_code& ec, size_t) {
-                     if (self->closed_) return;
-                     if (ec) {
-                       self->Close(self->LostStatus(ec == asio::error::eof ? "closed by peer"
-                                                                           : ec.message()));
-                       return;
-                     }
+                     if (self->ReadFailed(ec)) return;
                      self->ReadFrame(ReadBigEndian32(self->length_buf_));
                    });
 }
@@ -228,12 +230,7 @@ void Connection::ReadFrame(uint32_t length) {
   auto self = shared_from_this();
   asio::async_read(socket_, asio::buffer(frame_),
                    [self](const boost::system::error_code& ec, size_t) {
-                     if (self->closed_) return;
-                     if (ec) {
-                       self->Close(self->LostStatus(ec == asio::error::eof ? "closed by peer"
-                                                                           : ec.message()));
-                       return;
-                     }
+                     if (self->ReadFailed(ec)) return;
                      self->OnFrame();
                    });
 }

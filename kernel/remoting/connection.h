@@ -79,6 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void OnConnected();
+  // True (after closing with a "connection lost" status) when a read completed with an
+  // error, or the connection is already closed.
+  bool ReadFailed(const boost::system::error_code& ec);
   void ReadLength();
   void ReadFrame(uint32_t length);
   void OnFrame();

@@ -4,15 +4,14 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
+#include "sprocket/client.h"
+#include "sprocket/protocol/codes.h"
 #include "support/broker_requests.h"
 #include "support/collecting_listener.h"
 #include "support/test_process.h"
-#include "sprocket/client.h"
-#include "sprocket/protocol/codes.h"
 
 namespace sprocket {
 namespace {
@@ -59,7 +58,8 @@ class AliOnsTest : public ::testing::Test {
 TEST_F(AliOnsTest, AliOnsProducerToSdkConsumer) {
   CreateTopic("AliToSdk", 4);
   ChildProcess producer;
-  ASSERT_TRUE(StartDriver(producer, {"produce", cluster_.namesrv_addr(), "AliToSdk", "TagA", "40", "AliPG", "key-"}));
+  ASSERT_TRUE(
+      StartDriver(producer, {"produce", cluster_.namesrv_addr(), "AliToSdk", "TagA", "40", "AliPG", "key-"}));
   ASSERT_EQ(producer.Wait(60s), 0) << producer.Stderr();
   auto sent = Events(producer, "sent");
   ASSERT_EQ(sent.size(), 40u);
@@ -70,15 +70,11 @@ TEST_F(AliOnsTest, AliOnsProducerToSdkConsumer) {
   }
 
   CollectingListener listener;
-  DefaultMQPushConsumer consumer("SdkFromAli");
-  consumer.setNamesrvAddr(cluster_.namesrv_addr());
-  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
-  consumer.subscribe("AliToSdk", "*");
-  consumer.registerMessageListener(&listener);
-  consumer.start();
+  auto consumer = testing::StartConsumer(cluster_.namesrv_addr(), "SdkFromAli", "AliToSdk", "*", &listener,
+                                         CONSUME_FROM_FIRST_OFFSET);
   ASSERT_TRUE(listener.WaitFor(40, 30s)) << listener.Count();
   std::this_thread::sleep_for(500ms);
-  consumer.shutdown();
+  consumer->shutdown();
   auto got = listener.Received();
   ASSERT_EQ(got.size(), 40u);
   for (const auto& m : got) {
@@ -97,8 +93,8 @@ TEST_F(AliOnsTest, AliOnsProducerToSdkConsumer) {
 TEST_F(AliOnsTest, SdkProducerToAliOnsConsumerWithTagFilter) {
   CreateTopic("SdkToAli", 4);
   ChildProcess consumer;
-  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "SdkToAli", "TagA || TagC", "AliCG", "20",
-                                     "60000", "c1"}));
+  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "SdkToAli", "TagA || TagC", "AliCG",
+                                     "20", "60000", "c1"}));
   ASSERT_FALSE(consumer.WaitForLine("{\"event\":\"ready\"", 30s).empty()) << consumer.Stderr();
 
   DefaultMQProducer producer("SdkPG");
@@ -107,7 +103,8 @@ TEST_F(AliOnsTest, SdkProducerToAliOnsConsumerWithTagFilter) {
   std::map<std::string, SendResult> wanted;  // offsetMsgId -> result, tags A and C only
   const char* tags[] = {"TagA", "TagB", "TagC", "TagD"};
   for (int i = 0; i < 40; ++i) {
-    SendResult r = producer.send(Message("SdkToAli", tags[i % 4], "k" + std::to_string(i), "body " + std::to_string(i)));
+    SendResult r =
+        producer.send(Message("SdkToAli", tags[i % 4], "k" + std::to_string(i), "body " + std::to_string(i)));
     ASSERT_EQ(r.getSendStatus(), SEND_OK);
     if (i % 2 == 0) wanted[r.getOffsetMsgId()] = r;
   }
@@ -132,8 +129,8 @@ TEST_F(AliOnsTest, SdkProducerToAliOnsConsumerWithTagFilter) {
 TEST_F(AliOnsTest, AliOnsToAliOnsMsgIdRoundTrip) {
   CreateTopic("AliToAli", 2);
   ChildProcess consumer;
-  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "AliToAli", "*", "AliCG2", "10", "60000",
-                                     "c2"}));
+  ASSERT_TRUE(StartDriver(
+      consumer, {"consume", cluster_.namesrv_addr(), "AliToAli", "*", "AliCG2", "10", "60000", "c2"}));
   ASSERT_FALSE(consumer.WaitForLine("{\"event\":\"ready\"", 30s).empty()) << consumer.Stderr();
   ChildProcess producer;
   ASSERT_TRUE(StartDriver(producer, {"produce", cluster_.namesrv_addr(), "AliToAli", "T", "10", "AliPG2"}));
@@ -155,7 +152,8 @@ namespace {
 class AliOnsProtocolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons")) GTEST_FAIL() << "run npm ci in tests/compat/node";
+    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons"))
+      GTEST_FAIL() << "run npm ci in tests/compat/node";
     ASSERT_GT(cluster_.broker_port(), 0) << cluster_.broker().Stderr();
   }
   bool StartDriver(ChildProcess& p, std::vector<std::string> args) {
@@ -176,7 +174,8 @@ class AliOnsProtocolTest : public ::testing::Test {
 TEST_F(AliOnsProtocolTest, LongPolling) {
   ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliLongPoll", 1));
   ChildProcess watcher;
-  ASSERT_TRUE(StartDriver(watcher, {"watch", cluster_.namesrv_addr(), "AliLongPoll", "AliWatch", "4000", "2000"}));
+  ASSERT_TRUE(
+      StartDriver(watcher, {"watch", cluster_.namesrv_addr(), "AliLongPoll", "AliWatch", "4000", "2000"}));
   auto ready = Event(watcher, "ready", 30s);
   ASSERT_FALSE(ready.is_null()) << watcher.Stderr();
   auto idle = Event(watcher, "idle", 15s);
@@ -189,7 +188,8 @@ TEST_F(AliOnsProtocolTest, LongPolling) {
   producer.setNamesrvAddr(cluster_.namesrv_addr());
   producer.start();
   int64_t sent_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
   producer.send(Message("AliLongPoll", "t", "wake"));
   producer.shutdown();
   auto msg = Event(watcher, "msg", 15s);
@@ -205,12 +205,13 @@ TEST_F(AliOnsProtocolTest, CommittedOffsetsReachTheBroker) {
   ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliOffsets", 1));
   remoting::RemotingClient raw;
   for (int i = 0; i < 12; ++i) {
-    ASSERT_EQ(testing::Call(raw, cluster_.broker_addr(), testing::SendV2Request("AliOffsets", 0, "", "", "m"))->code,
+    ASSERT_EQ(testing::Call(raw, cluster_.broker_addr(), testing::SendV2Request("AliOffsets", 0, "", "", "m"))
+                  ->code,
               RS::kSuccess);
   }
   ChildProcess consumer;
-  ASSERT_TRUE(StartDriver(consumer, {"consume", cluster_.namesrv_addr(), "AliOffsets", "*", "AliOffGroup", "12",
-                                     "30000", "o1"}));
+  ASSERT_TRUE(StartDriver(
+      consumer, {"consume", cluster_.namesrv_addr(), "AliOffsets", "*", "AliOffGroup", "12", "30000", "o1"}));
   ASSERT_EQ(consumer.Wait(60s), 0) << consumer.Stderr();
   auto query = protocol::RemotingCommand::Request(protocol::RequestCode::kQueryConsumerOffset);
   query.ext.Set("consumerGroup", "AliOffGroup");

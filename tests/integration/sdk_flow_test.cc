@@ -4,11 +4,11 @@
 #include <map>
 #include <set>
 
+#include "sprocket/client.h"
+#include "sprocket/protocol/codes.h"
 #include "support/broker_requests.h"
 #include "support/collecting_listener.h"
 #include "support/test_process.h"
-#include "sprocket/client.h"
-#include "sprocket/protocol/codes.h"
 
 namespace sprocket {
 namespace {
@@ -34,14 +34,11 @@ TEST(SdkFlowTest, HelloWorldSeedFlow) {
   producer.shutdown();
 
   CollectingListener listener;
-  DefaultMQPushConsumer consumer("ConsumerGroupName");
-  consumer.setNamesrvAddr(cluster.namesrv_addr());
-  consumer.subscribe("Topic1", "*");
-  consumer.registerMessageListener(&listener);
-  consumer.start();
+  auto consumer = testing::StartConsumer(cluster.namesrv_addr(), "ConsumerGroupName", "Topic1", "*",
+                                         &listener, CONSUME_FROM_LAST_OFFSET);
   ASSERT_TRUE(listener.WaitFor(1, 20s));
   std::this_thread::sleep_for(500ms);  // nothing else may arrive
-  consumer.shutdown();
+  consumer->shutdown();
   auto got = listener.Received();
   ASSERT_EQ(got.size(), 1u);
   const MessageExt& m = got[0];
@@ -64,7 +61,8 @@ TEST(SdkFlowTest, TenThousandMessagesOverFourQueuesExactlyOnce) {
   constexpr int kCount = 10000;
   std::map<int, int> per_queue;
   for (int i = 0; i < kCount; ++i) {
-    SendResult r = producer.send(Message("Bulk", i % 2 ? "odd" : "even", "k" + std::to_string(i), std::to_string(i)));
+    SendResult r =
+        producer.send(Message("Bulk", i % 2 ? "odd" : "even", "k" + std::to_string(i), std::to_string(i)));
     ASSERT_EQ(r.getSendStatus(), SEND_OK);
     per_queue[r.getMessageQueue().getQueueId()]++;
   }
@@ -73,15 +71,11 @@ TEST(SdkFlowTest, TenThousandMessagesOverFourQueuesExactlyOnce) {
   for (auto& [q, n] : per_queue) EXPECT_EQ(n, kCount / 4) << "queue " << q;
 
   CollectingListener all;
-  DefaultMQPushConsumer consumer("BulkAll");
-  consumer.setNamesrvAddr(cluster.namesrv_addr());
-  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
-  consumer.subscribe("Bulk", "*");
-  consumer.registerMessageListener(&all);
-  consumer.start();
+  auto consumer =
+      testing::StartConsumer(cluster.namesrv_addr(), "BulkAll", "Bulk", "*", &all, CONSUME_FROM_FIRST_OFFSET);
   ASSERT_TRUE(all.WaitFor(kCount, 60s)) << all.Count();
   std::this_thread::sleep_for(1s);
-  consumer.shutdown();
+  consumer->shutdown();
   std::set<std::string> bodies;
   for (auto& m : all.Received()) bodies.insert(m.getBody());
   EXPECT_EQ(all.Count(), static_cast<size_t>(kCount)) << "duplicates";
@@ -89,15 +83,11 @@ TEST(SdkFlowTest, TenThousandMessagesOverFourQueuesExactlyOnce) {
 
   // A tag-filtered group gets exactly the matching half.
   CollectingListener odd;
-  DefaultMQPushConsumer filtered("BulkOdd");
-  filtered.setNamesrvAddr(cluster.namesrv_addr());
-  filtered.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
-  filtered.subscribe("Bulk", "odd");
-  filtered.registerMessageListener(&odd);
-  filtered.start();
+  auto filtered = testing::StartConsumer(cluster.namesrv_addr(), "BulkOdd", "Bulk", "odd", &odd,
+                                         CONSUME_FROM_FIRST_OFFSET);
   ASSERT_TRUE(odd.WaitFor(kCount / 2, 60s)) << odd.Count();
   std::this_thread::sleep_for(1s);
-  filtered.shutdown();
+  filtered->shutdown();
   EXPECT_EQ(odd.Count(), static_cast<size_t>(kCount / 2));
   for (auto& m : odd.Received()) ASSERT_EQ(m.getTags(), "odd");
 
@@ -138,14 +128,10 @@ TEST(SdkFlowTest, RestartedConsumerResumesWhereItCommitted) {
 
   {
     CollectingListener first;
-    DefaultMQPushConsumer consumer("ResumeGroup");
-    consumer.setNamesrvAddr(cluster.namesrv_addr());
-    consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
-    consumer.subscribe("Resume", "*");
-    consumer.registerMessageListener(&first);
-    consumer.start();
+    auto consumer = testing::StartConsumer(cluster.namesrv_addr(), "ResumeGroup", "Resume", "*", &first,
+                                           CONSUME_FROM_FIRST_OFFSET);
     ASSERT_TRUE(first.WaitFor(100, 30s));
-    consumer.shutdown();  // commits offsets
+    consumer->shutdown();  // commits offsets
   }
   // Broker restarts cleanly in between: offsets and messages survive.
   cluster.StopBroker(true);
@@ -154,15 +140,11 @@ TEST(SdkFlowTest, RestartedConsumerResumesWhereItCommitted) {
   producer.shutdown();
 
   CollectingListener second;
-  DefaultMQPushConsumer consumer("ResumeGroup");
-  consumer.setNamesrvAddr(cluster.namesrv_addr());
-  consumer.setConsumeFromWhere(CONSUME_FROM_FIRST_OFFSET);
-  consumer.subscribe("Resume", "*");
-  consumer.registerMessageListener(&second);
-  consumer.start();
+  auto consumer = testing::StartConsumer(cluster.namesrv_addr(), "ResumeGroup", "Resume", "*", &second,
+                                         CONSUME_FROM_FIRST_OFFSET);
   ASSERT_TRUE(second.WaitFor(50, 30s));
   std::this_thread::sleep_for(1s);
-  consumer.shutdown();
+  consumer->shutdown();
   std::set<int> got;
   for (auto& m : second.Received()) got.insert(std::stoi(m.getBody()));
   EXPECT_EQ(second.Count(), 50u) << "resumed before its committed offset";

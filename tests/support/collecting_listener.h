@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "sprocket/client.h"
@@ -37,5 +39,20 @@ class CollectingListener : public MessageListenerConcurrently {
   std::condition_variable cv_;
   std::vector<MessageExt> received_;
 };
+
+// A started push consumer of `group` subscribed to `topic` with `expression`, delivering
+// into `listener` (which must outlive it).
+inline std::unique_ptr<DefaultMQPushConsumer> StartConsumer(
+    const std::string& namesrv, const std::string& group, const std::string& topic,
+    const std::string& expression, MessageListenerConcurrently* listener,
+    ConsumeFromWhere from = CONSUME_FROM_FIRST_OFFSET) {
+  auto consumer = std::make_unique<DefaultMQPushConsumer>(group);
+  consumer->setNamesrvAddr(namesrv);
+  consumer->setConsumeFromWhere(from);
+  consumer->subscribe(topic, expression);
+  consumer->registerMessageListener(listener);
+  consumer->start();
+  return consumer;
+}
 
 }  // namespace sprocket::testing
