@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 // kPluginAbiVersion -> hash of the ABI headers at that version.
 const std::map<uint32_t, uint64_t> kKnownAbis = {
     {1, 0x7a3fff6029d16b53ull},
-    {2, 0xa34dab4354e1d838ull},  // PluginHost::NewSessionId, ReadQueueResult::status, two more outcomes
+    {2, 0x64040b9ed7112ffbull},  // PluginHost::NewSessionId, ReadQueueResult::status, two more outcomes
 };
 
 // Removes // and /* */ comments and collapses every run of whitespace into one space.
