@@ -166,20 +166,17 @@ Status NamesrvController::Start() {
 
   server.Register(RC::kQueryDataVersion, [this](const Exchange& ex, RemotingCommand& req, std::string_view body) {
     std::string addr = Str(req.ext, "brokerAddr");
-    protocol::DataVersion theirs;
-    // The body is a bare DataVersion; reuse the wrapper decoder by wrapping it.
-    auto decoded = protocol::DecodeTopicConfigWrapper("{\"dataVersion\":" + std::string(body) + "}");
-    if (decoded.ok()) theirs = decoded->second;
-    bool changed = routes_.DataVersionChanged(addr, theirs);
+    auto theirs = protocol::DecodeDataVersion(body);
+    if (!theirs.ok()) {
+      ex.ReplyCode(RS::kSystemError, "bad DataVersion body: " + theirs.status().message());
+      return;
+    }
+    bool changed = routes_.DataVersionChanged(addr, *theirs);
     RemotingCommand resp;
     resp.code = RS::kSuccess;
     resp.ext.SetBool("changed", changed);
-    std::string out;
-    if (auto stored = routes_.StoredDataVersion(addr)) {
-      out = "{\"counter\":" + std::to_string(stored->counter) + ",\"timestamp\":" +
-            std::to_string(stored->timestamp) + "}";
-    }
-    ex.Reply(std::move(resp), out);
+    auto stored = routes_.StoredDataVersion(addr);
+    ex.Reply(std::move(resp), stored ? protocol::EncodeDataVersion(*stored) : std::string());
   });
 
   auto perm_handler = [this](bool writable) {

@@ -206,6 +206,21 @@ Result<RegisterBrokerBody> DecodeRegisterBrokerBody(std::string_view body, bool 
   return out;
 }
 
+std::string EncodeDataVersion(const DataVersion& version) {
+  std::string out;
+  JsonWriter w(&out);
+  WriteDataVersion(w, version);
+  return out;
+}
+
+Result<DataVersion> DecodeDataVersion(std::string_view json) {
+  auto parsed = detail::ParseLenientJson(json, "DataVersion");
+  if (!parsed.ok()) return parsed.status();
+  DataVersion v;
+  if (Status st = ReadDataVersion(parsed.value(), &v); !st.ok()) return st;
+  return v;
+}
+
 std::string EncodeTopicConfigWrapper(const std::map<std::string, TopicConfig>& table, const DataVersion& version) {
   std::string out;
   out.reserve(64 + 160 * table.size());

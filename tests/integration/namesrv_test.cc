@@ -155,6 +155,32 @@ TEST_F(NamesrvTest, SilentBrokerExpires) {
   EXPECT_EQ(Route("T1", 409)->code, RS::kTopicNotExist);
 }
 
+TEST_F(NamesrvTest, QueryDataVersion) {
+  remoting::RemotingClient broker;
+  ASSERT_TRUE(Call(RegisterRequest("127.0.0.1:30911", "b1", 0, {"T1"}, 5), &broker).ok());
+  auto query = [&](int64_t counter) {
+    auto req = RemotingCommand::Request(RC::kQueryDataVersion);
+    req.ext.Set("brokerAddr", "127.0.0.1:30911");
+    req.ext.Set("brokerName", "b1");
+    req.ext.Set("brokerId", int64_t{0});
+    req.ext.Set("clusterName", "C1");
+    req.body = protocol::EncodeDataVersion({1700000000000, counter});
+    return Call(std::move(req));
+  };
+  auto same = query(5);
+  ASSERT_TRUE(same.ok());
+  ASSERT_EQ(same->code, RS::kSuccess);
+  EXPECT_EQ(same->ext.Get("changed"), "false");
+  auto stored = protocol::DecodeDataVersion(same->body);
+  ASSERT_TRUE(stored.ok()) << same->body;
+  EXPECT_EQ(stored->counter, 5);
+  EXPECT_EQ(query(6)->ext.Get("changed"), "true");
+  auto bad = RemotingCommand::Request(RC::kQueryDataVersion);
+  bad.ext.Set("brokerAddr", "127.0.0.1:30911");
+  bad.body = "not json";
+  EXPECT_EQ(Call(std::move(bad))->code, RS::kSystemError);
+}
+
 TEST_F(NamesrvTest, KvConfig) {
   auto put = RemotingCommand::Request(RC::kPutKvConfig);
   put.ext.Set("namespace", "NS");

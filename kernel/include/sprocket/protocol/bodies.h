@@ -26,6 +26,10 @@ struct DataVersion {
   bool operator==(const DataVersion&) const = default;
 };
 
+// {"counter":N,"timestamp":ms} — the QUERY_DATA_VERSION request and response body.
+std::string EncodeDataVersion(const DataVersion& version);
+Result<DataVersion> DecodeDataVersion(std::string_view json);
+
 struct TopicConfig {
   std::string topic_name;
   int32_t read_queue_nums = 16;
