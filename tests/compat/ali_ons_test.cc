@@ -11,6 +11,7 @@
 #include "sprocket/protocol/codes.h"
 #include "support/broker_requests.h"
 #include "support/collecting_listener.h"
+#include "support/alions_driver.h"
 #include "support/test_process.h"
 
 namespace sprocket {
@@ -22,38 +23,7 @@ using testing::CollectingListener;
 using testing::MiniCluster;
 namespace RS = protocol::ResponseCode;
 
-std::string NodeDir() { return std::string(SPROCKET_SOURCE_DIR) + "/tests/compat/node"; }
-
-class AliOnsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons")) {
-      GTEST_FAIL() << "ali-ons is not installed: run `npm ci` in tests/compat/node (scripts/test.sh does)";
-    }
-    ASSERT_GT(cluster_.broker_port(), 0) << cluster_.broker().Stderr();
-  }
-
-  void CreateTopic(const std::string& topic, int queues) {
-    ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), topic, queues));
-  }
-
-  bool StartDriver(ChildProcess& p, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"node", NodeDir() + "/alions_driver.js"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return p.Start(argv, {{"HOME", cluster_.dir().path()}}, NodeDir());
-  }
-
-  static std::vector<nlohmann::json> Events(ChildProcess& p, const std::string& kind) {
-    std::vector<nlohmann::json> out;
-    for (const auto& line : p.Lines()) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.value("event", "") == kind) out.push_back(j);
-    }
-    return out;
-  }
-
-  MiniCluster cluster_;
-};
+using AliOnsTest = testing::AliOnsFixture;
 
 TEST_F(AliOnsTest, AliOnsProducerToSdkConsumer) {
   CreateTopic("AliToSdk", 4);
@@ -143,36 +113,13 @@ TEST_F(AliOnsTest, AliOnsToAliOnsMsgIdRoundTrip) {
   EXPECT_EQ(sent_ids, got_ids);
 }
 
-}  // namespace
-}  // namespace sprocket
-
-namespace sprocket {
-namespace {
-
-class AliOnsProtocolTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(NodeDir() + "/node_modules/ali-ons"))
-      GTEST_FAIL() << "run npm ci in tests/compat/node";
-    ASSERT_GT(cluster_.broker_port(), 0) << cluster_.broker().Stderr();
-  }
-  bool StartDriver(ChildProcess& p, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"node", NodeDir() + "/alions_driver.js"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return p.Start(argv, {{"HOME", cluster_.dir().path()}}, NodeDir());
-  }
-  static nlohmann::json Event(ChildProcess& p, const std::string& kind, std::chrono::milliseconds timeout) {
-    std::string line = p.WaitForLine("{\"event\":\"" + kind + "\"", timeout);
-    return line.empty() ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
-  }
-  MiniCluster cluster_;
-};
+using AliOnsProtocolTest = testing::AliOnsFixture;
 
 // PROTOCOL.md §3.2 / ali-ons.md S15: an idle ali-ons consumer's pulls are held for the
 // suspend time (it would spin thousands of times a second otherwise), and a message sent
 // during a held pull is delivered at once.
 TEST_F(AliOnsProtocolTest, LongPolling) {
-  ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliLongPoll", 1));
+  CreateTopic("AliLongPoll", 1);
   ChildProcess watcher;
   ASSERT_TRUE(
       StartDriver(watcher, {"watch", cluster_.namesrv_addr(), "AliLongPoll", "AliWatch", "4000", "2000"}));
@@ -202,7 +149,7 @@ TEST_F(AliOnsProtocolTest, LongPolling) {
 // ali-ons.md S6: offsets an ali-ons consumer commits (flag 0 "oneway" UPDATE_CONSUMER_OFFSET
 // and the pull's commitOffset) are what the broker then reports.
 TEST_F(AliOnsProtocolTest, CommittedOffsetsReachTheBroker) {
-  ASSERT_TRUE(testing::CreateTopicAndWait(cluster_.broker_addr(), cluster_.namesrv_addr(), "AliOffsets", 1));
+  CreateTopic("AliOffsets", 1);
   remoting::RemotingClient raw;
   for (int i = 0; i < 12; ++i) {
     ASSERT_EQ(testing::Call(raw, cluster_.broker_addr(), testing::SendV2Request("AliOffsets", 0, "", "", "m"))

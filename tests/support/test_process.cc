@@ -195,26 +195,40 @@ MiniCluster::MiniCluster() : MiniCluster(Options{}) {}
 
 MiniCluster::MiniCluster(Options options) : options_(std::move(options)) {
   store_dir_ = dir_.Sub("store");
-  if (StartNamesrv() && options_.start_broker) StartBroker();
+  bool ok = StartNamesrv();
+  if (ok && options_.second_namesrv) {
+    ok = StartOneNamesrv(namesrv2_, dir_.Sub("namesrv2/kvConfig.json"), &namesrv2_port_);
+  }
+  if (ok && options_.start_broker) StartBroker();
 }
 
 MiniCluster::~MiniCluster() {
   broker_.Stop(std::chrono::seconds(10));
   namesrv_.Stop(std::chrono::seconds(10));
+  namesrv2_.Stop(std::chrono::seconds(10));
+}
+
+std::string MiniCluster::namesrv_addr() const {
+  if (!options_.second_namesrv) return namesrv_addr(0);
+  return namesrv_addr(0) + ";" + namesrv_addr(1);
 }
 
 bool MiniCluster::StartNamesrv() {
+  return StartOneNamesrv(namesrv_, dir_.Sub("namesrv/kvConfig.json"), &namesrv_port_);
+}
+
+bool MiniCluster::StartOneNamesrv(ChildProcess& process, const std::string& kv_path, int* port) {
   std::vector<std::string> argv = {BinPath("mqnamesrv"), "-D", "listenPort=0", "-D", "bindAddress=127.0.0.1",
-                                   "-D", "kvConfigPath=" + dir_.Sub("namesrv/kvConfig.json"),
+                                   "-D", "kvConfigPath=" + kv_path,
                                    "-D", "pluginDir=" SPROCKET_PLUGIN_DIR};
   for (const auto& [k, v] : options_.namesrv_extra) {
     argv.push_back("-D");
     argv.push_back(k + "=" + v);
   }
-  if (!namesrv_.Start(argv)) return false;
-  std::string line = namesrv_.WaitForLine("Sprocket endpoints:", std::chrono::seconds(20));
-  namesrv_port_ = ParseEndpoints(line)["main"];
-  return namesrv_port_ > 0;
+  if (!process.Start(argv)) return false;
+  std::string line = process.WaitForLine("Sprocket endpoints:", std::chrono::seconds(20));
+  *port = ParseEndpoints(line)["main"];
+  return *port > 0;
 }
 
 bool MiniCluster::StartBroker() {

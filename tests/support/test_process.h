@@ -77,6 +77,7 @@ class MiniCluster {
     std::map<std::string, std::string> broker_extra;   // extra broker -D keys
     std::map<std::string, std::string> namesrv_extra;  // extra namesrv -D keys
     bool start_broker = true;
+    bool second_namesrv = false;  // a second nameserver; the broker registers with both
   };
   MiniCluster();
   explicit MiniCluster(Options options);
@@ -87,20 +88,28 @@ class MiniCluster {
   // Stops the broker with SIGTERM (clean) or SIGKILL.
   void StopBroker(bool clean = true);
 
-  std::string namesrv_addr() const { return "127.0.0.1:" + std::to_string(namesrv_port_); }
+  // "127.0.0.1:p1" or, with a second nameserver, "127.0.0.1:p1;127.0.0.1:p2".
+  std::string namesrv_addr() const;
+  // One nameserver's address: 0 the first, 1 the second.
+  std::string namesrv_addr(int i) const {
+    return "127.0.0.1:" + std::to_string(i == 0 ? namesrv_port_ : namesrv2_port_);
+  }
   std::string broker_addr() const { return "127.0.0.1:" + std::to_string(broker_port_); }
   int broker_port() const { return broker_port_; }
   const std::string& store_dir() const { return store_dir_; }
   ChildProcess& broker() { return broker_; }
   ChildProcess& namesrv() { return namesrv_; }
+  ChildProcess& namesrv2() { return namesrv2_; }
   TempDir& dir() { return dir_; }
 
  private:
   Options options_;
   TempDir dir_;
   std::string store_dir_;
-  ChildProcess namesrv_, broker_;
-  int namesrv_port_ = 0, broker_port_ = 0;
+  bool StartOneNamesrv(ChildProcess& process, const std::string& kv_path, int* port);
+
+  ChildProcess namesrv_, namesrv2_, broker_;
+  int namesrv_port_ = 0, namesrv2_port_ = 0, broker_port_ = 0;
 };
 
 }  // namespace sprocket::testing

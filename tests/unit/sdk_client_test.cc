@@ -7,8 +7,13 @@
 #include <mutex>
 #include <set>
 
+#include <filesystem>
+#include <fstream>
+
+#include "config.h"  // sdk::LocalIpAddress
 #include "sdk_fake_broker.h"
 #include "sprocket/client.h"
+#include "support/test_process.h"
 
 namespace sprocket {
 namespace {
@@ -368,16 +373,24 @@ TEST(SdkPushConsumerTest, ReconsumeLaterSendsBackAndRedeliversThroughRetryTopic)
 
 TEST(SdkPushConsumerTest, StartChecks) {
   Recorder rec;
+  // An offset file that cannot be parsed stops a broadcasting consumer at start: it must
+  // not silently restart from consumeFromWhere.
+  testing::TempDir dir;
+  const std::string group_dir = dir.Sub(sdk::LocalIpAddress() + "@bad/CG5");
+  std::filesystem::create_directories(group_dir);
+  std::ofstream(group_dir + "/offsets.json") << "{not json";
   DefaultMQPushConsumer broadcasting("CG5");
   broadcasting.setNamesrvAddr("127.0.0.1:9876");
   broadcasting.subscribe("Topic1", "*");
   broadcasting.registerMessageListener(&rec);
   broadcasting.setMessageModel(BROADCASTING);
+  broadcasting.setInstanceName("bad");
+  broadcasting.setOffsetStoreDir(dir.path());
   try {
     broadcasting.start();
-    FAIL();
+    FAIL() << "started with a corrupt offset file";
   } catch (const MQClientException& e) {
-    EXPECT_NE(std::string(e.what()).find("not implemented: broadcasting"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("offsets.json"), std::string::npos) << e.what();
   }
   DefaultMQPushConsumer no_listener("CG5");
   no_listener.setNamesrvAddr("127.0.0.1:9876");
@@ -387,6 +400,177 @@ TEST(SdkPushConsumerTest, StartChecks) {
   no_sub.setNamesrvAddr("127.0.0.1:9876");
   no_sub.registerMessageListener(&rec);
   EXPECT_THROW(no_sub.start(), MQClientException);
+}
+
+// Queues of topic `topic` among `consumers`' assignments: true when they are disjoint and
+// cover `total` queues.
+bool SplitCovers(const std::vector<const DefaultMQPushConsumer*>& consumers, const std::string& topic,
+                 size_t total) {
+  std::multiset<MessageQueue> all;
+  for (const auto* c : consumers) {
+    for (const auto& mq : c->getAssignedQueues()) {
+      if (mq.getTopic() == topic) all.insert(mq);
+    }
+  }
+  return all.size() == total && std::set<MessageQueue>(all.begin(), all.end()).size() == total;
+}
+
+TEST(SdkRebalanceTest, MembersSplitQueuesOnThePeriodicRebalance) {
+  FakeBroker broker;  // sends no NOTIFY_CONSUMER_IDS_CHANGED: only the timer rebalances
+  broker.AddTopic("Topic1", 4);
+  Recorder r1, r2;
+  DefaultMQPushConsumer c1("CG6"), c2("CG6");
+  for (auto* c : {&c1, &c2}) {
+    c->setNamesrvAddr(broker.addr());
+    c->subscribe("Topic1", "*");
+    c->setRebalanceInterval(200);
+  }
+  c1.setInstanceName("a");
+  c2.setInstanceName("b");
+  c1.registerMessageListener(&r1);
+  c2.registerMessageListener(&r2);
+  c1.start();
+  EXPECT_EQ(c1.getAssignedQueues().size(), 4u + 1u);  // the topic and its retry queue
+  c2.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return SplitCovers({&c1, &c2}, "Topic1", 4) &&
+                                               c1.getAssignedQueues().size() == 3; }));
+  // Sorted ids ip@a < ip@b: a takes queues 0-1 (and the retry queue), b queues 2-3.
+  for (const auto& mq : c2.getAssignedQueues()) EXPECT_GE(mq.getQueueId(), 2) << mq.toString();
+  for (int q = 0; q < 4; ++q) broker.Put(Msg("Topic1", q, "", "m" + std::to_string(q)));
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return r1.count() + r2.count() >= 4; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(r1.count(), 2u);
+  EXPECT_EQ(r2.count(), 2u);
+  // b leaves cleanly: its queues' offsets are committed, and a takes them over from there.
+  c2.shutdown();
+  EXPECT_EQ(broker.Committed("CG6", "Topic1", 2), 1);
+  EXPECT_EQ(broker.Committed("CG6", "Topic1", 3), 1);
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return SplitCovers({&c1}, "Topic1", 4); }));
+  broker.Put(Msg("Topic1", 3, "", "after"));
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return r1.count() >= 3; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(r1.count(), 3u);  // "after" only: m2 and m3 are not delivered again
+  c1.shutdown();
+}
+
+TEST(SdkRebalanceTest, ByCircleStrategyIsUsed) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  Recorder r1, r2;
+  DefaultMQPushConsumer c1("CG7"), c2("CG7");
+  for (auto* c : {&c1, &c2}) {
+    c->setNamesrvAddr(broker.addr());
+    c->subscribe("Topic1", "*");
+    c->setRebalanceInterval(200);
+    c->setAllocateMessageQueueStrategy(std::make_shared<AllocateMessageQueueAveragelyByCircle>());
+  }
+  c1.setInstanceName("a");
+  c2.setInstanceName("b");
+  c1.registerMessageListener(&r1);
+  c2.registerMessageListener(&r2);
+  c1.start();
+  c2.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return SplitCovers({&c1, &c2}, "Topic1", 4); }));
+  std::set<int> b_ids;
+  for (const auto& mq : c2.getAssignedQueues()) {
+    if (mq.getTopic() == "Topic1") b_ids.insert(mq.getQueueId());
+  }
+  EXPECT_EQ(b_ids, (std::set<int>{1, 3}));
+}
+
+TEST(SdkPushConsumerTest, TimestampStartsWhereTheBrokerSearchLeads) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 1);
+  for (int i = 0; i < 4; ++i) broker.Put(Msg("Topic1", 0, "", "m" + std::to_string(i)));
+  broker.SetSearchOffset(2);
+  Recorder rec;
+  DefaultMQPushConsumer consumer("CG8");
+  consumer.setNamesrvAddr(broker.addr());
+  consumer.setConsumeFromWhere(CONSUME_FROM_TIMESTAMP);
+  consumer.setConsumeTimestamp("20260102030405");
+  consumer.subscribe("Topic1", "*");
+  consumer.registerMessageListener(&rec);
+  consumer.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return rec.count() >= 2; }));
+  std::this_thread::sleep_for(200ms);
+  consumer.shutdown();
+  ASSERT_EQ(rec.count(), 2u);
+  EXPECT_EQ(rec.got[0].getBody(), "m2");
+  auto searches = broker.Requests(protocol::RequestCode::kSearchOffsetByTimestamp);
+  ASSERT_FALSE(searches.empty());
+  std::tm tm{};
+  tm.tm_year = 2026 - 1900;
+  tm.tm_mon = 0;
+  tm.tm_mday = 2;
+  tm.tm_hour = 3;
+  tm.tm_min = 4;
+  tm.tm_sec = 5;
+  tm.tm_isdst = -1;
+  EXPECT_EQ(searches[0].ext.GetInt("timestamp").value(), int64_t{std::mktime(&tm)} * 1000);
+}
+
+TEST(SdkBroadcastTest, EveryMemberGetsEverythingAndKeepsItsOwnOffsets) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 2);
+  broker.Put(Msg("Topic1", 0, "", "old"));  // before anyone started: LAST_OFFSET skips it
+  testing::TempDir dir;
+  Recorder r1, r2;
+  auto make = [&](DefaultMQPushConsumer& c, const char* name, Recorder* r) {
+    c.setNamesrvAddr(broker.addr());
+    c.setMessageModel(BROADCASTING);
+    c.setInstanceName(name);
+    c.setOffsetStoreDir(dir.path());
+    c.setPersistConsumerOffsetInterval(100);
+    c.subscribe("Topic1", "*");
+    c.registerMessageListener(r);
+  };
+  auto c1 = std::make_unique<DefaultMQPushConsumer>("CG9");
+  DefaultMQPushConsumer c2("CG9");
+  make(*c1, "one", &r1);
+  make(c2, "two", &r2);
+  c1->start();
+  c2.start();
+  EXPECT_EQ(c1->getAssignedQueues().size(), 2u);  // every queue, no retry topic
+  EXPECT_EQ(c2.getAssignedQueues().size(), 2u);
+  for (int i = 0; i < 10; ++i) broker.Put(Msg("Topic1", i % 2, "", "m" + std::to_string(i)));
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return r1.count() >= 10 && r2.count() >= 10; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(r1.count(), 10u);
+  EXPECT_EQ(r2.count(), 10u);
+  const std::string file = dir.Sub(c1->getClientId() + "/CG9/offsets.json");
+  c1->shutdown();
+  // Offsets stay on the client: nothing committed to or asked of the broker.
+  EXPECT_TRUE(broker.Requests(protocol::RequestCode::kUpdateConsumerOffset).empty());
+  EXPECT_TRUE(broker.Requests(protocol::RequestCode::kQueryConsumerOffset).empty());
+  for (const auto& pull : broker.Requests(protocol::RequestCode::kPullMessage)) {
+    EXPECT_EQ(pull.ext.GetInt("sysFlag").value() & protocol::PullSysFlag::kCommitOffset, 0);
+  }
+  for (const auto& hb : broker.Requests(protocol::RequestCode::kHeartBeat)) {
+    auto data = protocol::DecodeHeartbeatData(hb.body);
+    ASSERT_TRUE(data.ok());
+    for (const auto& cd : data->consumer_data_set) {
+      EXPECT_EQ(cd.message_model, protocol::MessageModel::kBroadcasting);
+      for (const auto& sub : cd.subscription_data_set) EXPECT_EQ(sub.topic, "Topic1");
+    }
+  }
+  std::ifstream in(file);
+  ASSERT_TRUE(in) << file;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"offset\": 6"), std::string::npos) << text;  // queue 0: old + 5
+  EXPECT_NE(text.find("\"offset\": 5"), std::string::npos) << text;  // queue 1
+  // While "one" is down, two more arrive; restarted, it resumes from its file.
+  broker.Put(Msg("Topic1", 0, "", "while-down-0"));
+  broker.Put(Msg("Topic1", 1, "", "while-down-1"));
+  Recorder r3;
+  DefaultMQPushConsumer again("CG9");
+  make(again, "one", &r3);
+  again.start();
+  ASSERT_TRUE(FakeBroker::WaitFor([&] { return r3.count() >= 2; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(r3.count(), 2u);
+  again.shutdown();
+  c2.shutdown();
+  EXPECT_EQ(r2.count(), 12u);
 }
 
 }  // namespace

@@ -87,6 +87,19 @@ TEST(SdkProcessQueueTest, TracksCachedBytesAndDrop) {
   EXPECT_TRUE(pq.dropped());
 }
 
+std::vector<MessageQueue> AllocateAveragely(const std::vector<MessageQueue>& all,
+                                            const std::vector<std::string>& cids,
+                                            const std::string& me) {
+  AllocateMessageQueueAveragely avg;
+  return Allocate(avg, "G", me, all, cids);
+}
+std::vector<MessageQueue> AllocateByCircle(const std::vector<MessageQueue>& all,
+                                           const std::vector<std::string>& cids,
+                                           const std::string& me) {
+  AllocateMessageQueueAveragelyByCircle circle;
+  return Allocate(circle, "G", me, all, cids);
+}
+
 std::vector<MessageQueue> Queues(int per_broker) {
   std::vector<MessageQueue> out;
   for (const char* b : {"broker-b", "broker-a"}) {
@@ -131,6 +144,26 @@ TEST(SdkAllocateTest, MoreMembersThanQueues) {
   EXPECT_EQ(AllocateAveragely(all, {"a", "b", "c"}, "a").size(), 1u);
   EXPECT_EQ(AllocateAveragely(all, {"a", "b", "c"}, "b").size(), 1u);
   EXPECT_TRUE(AllocateAveragely(all, {"a", "b", "c"}, "c").empty());
+}
+
+TEST(SdkAllocateTest, ByCircleDealsQueuesLikeCards) {
+  auto all = Queues(4);  // 8 queues
+  std::vector<std::string> cids = {"c2", "c3", "c1"};
+  std::vector<MessageQueue> sorted = all;
+  std::sort(sorted.begin(), sorted.end());
+  auto c1 = AllocateByCircle(all, cids, "c1");
+  auto c2 = AllocateByCircle(all, cids, "c2");
+  auto c3 = AllocateByCircle(all, cids, "c3");
+  EXPECT_EQ(c1, (std::vector<MessageQueue>{sorted[0], sorted[3], sorted[6]}));
+  EXPECT_EQ(c2, (std::vector<MessageQueue>{sorted[1], sorted[4], sorted[7]}));
+  EXPECT_EQ(c3, (std::vector<MessageQueue>{sorted[2], sorted[5]}));
+  EXPECT_TRUE(AllocateByCircle(all, cids, "c4").empty());
+}
+
+TEST(SdkAllocateTest, DuplicateMemberIdsCountOnce) {
+  auto all = Queues(2);  // 4 queues
+  EXPECT_EQ(AllocateAveragely(all, {"a", "b", "a"}, "a").size(), 2u);
+  EXPECT_EQ(AllocateByCircle(all, {"a", "b", "b"}, "b").size(), 2u);
 }
 
 TEST(SdkFilterTest, TagStringsAreCheckedAgain) {

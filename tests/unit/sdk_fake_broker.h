@@ -1,8 +1,9 @@
 // A scripted nameserver + broker in one process, for SDK tests that must not depend on
 // the real mqnamesrv/mqbroker. It speaks just enough of the protocol: routes (105), sends
 // (310), heartbeats (34), unregister (35), offsets (14, 15, 29, 30), pulls (11, with a
-// short hold standing in for long polling) and send-back (36, copying the message to the
-// group's retry topic). Routes point at the fake itself, so one address is both the
+// short hold standing in for long polling), send-back (36, copying the message to the
+// group's retry topic) and group members (38: every client that heartbeated as a member
+// and did not unregister). Routes point at the fake itself, so one address is both the
 // nameserver and broker "broker-a".
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,6 +64,11 @@ class FakeBroker {
     std::lock_guard<std::mutex> lock(mu_);
     fail_sends_ = n;
     fail_code_ = code;
+  }
+  // SEARCH_OFFSET_BY_TIMESTAMP answers this offset (default 0).
+  void SetSearchOffset(int64_t offset) {
+    std::lock_guard<std::mutex> lock(mu_);
+    search_offset_ = offset;
   }
   // Stores a message as if a producer had sent it.
   void Put(Stored m) {
@@ -184,12 +191,26 @@ class FakeBroker {
       case RC::kHeartBeat: {
         auto hb = protocol::DecodeHeartbeatData(req.body);
         if (hb.ok()) {
-          for (const auto& cd : hb->consumer_data_set) topics_.emplace("%RETRY%" + cd.group_name, 1);
+          for (const auto& cd : hb->consumer_data_set) {
+            topics_.emplace("%RETRY%" + cd.group_name, 1);
+            members_[cd.group_name].insert(hb->client_id);
+          }
         }
         break;
       }
       case RC::kUnregisterClient:
+        members_[std::string(ext.Get("consumerGroup"))].erase(std::string(ext.Get("clientID")));
         break;
+      case RC::kGetConsumerListByGroup: {
+        const auto& ids = members_[std::string(ext.Get("consumerGroup"))];
+        if (ids.empty()) {
+          resp.code = protocol::ResponseCode::kSystemError;
+          resp.remark = "no consumer for this group";
+          break;
+        }
+        resp.body = protocol::EncodeConsumerIdList(std::vector<std::string>(ids.begin(), ids.end()));
+        break;
+      }
       case RC::kSendMessageV2: {
         if (fail_sends_ > 0) {
           --fail_sends_;
@@ -239,7 +260,7 @@ class FakeBroker {
         resp.ext.Set("offset", std::to_string(queues_[{topic, queue_id}].size()));
         break;
       case RC::kSearchOffsetByTimestamp:
-        resp.ext.Set("offset", std::string("0"));
+        resp.ext.Set("offset", std::to_string(search_offset_));
         break;
       case RC::kConsumerSendMsgBack: {
         int64_t pos = ext.GetInt("offset").value_or(-1);
@@ -340,6 +361,8 @@ class FakeBroker {
   std::vector<Stored> log_;
   std::map<std::pair<std::string, int32_t>, std::vector<int64_t>> queues_;
   std::map<std::string, int64_t> offsets_;
+  std::map<std::string, std::set<std::string>> members_;  // group -> client ids
+  int64_t search_offset_ = 0;
   int fail_sends_ = 0;
   int32_t fail_code_ = 0;
 };

@@ -1,26 +1,18 @@
-// Sharing a topic's queues among the consumers of a group (RocketMQ's
-// AllocateMessageQueueStrategy). Every member computes the same split from the same
-// sorted inputs, so no coordination is needed beyond agreeing on the member list.
+// The SDK's side of queue allocation: sorting the inputs before a strategy sees them, so
+// that every member of a group computes from the same order.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "sprocket/message.h"
+#include "sprocket/allocate_strategy.h"
 
 namespace sprocket::sdk {
 
-// (all queues of the topic, all consumer ids of the group, my id) -> my queues.
-using AllocateStrategy = std::function<std::vector<MessageQueue>(
-    const std::vector<MessageQueue>& all, const std::vector<std::string>& cids,
-    const std::string& me)>;
-
-// RocketMQ's default, AllocateMessageQueueAveragely: sorted queues cut into contiguous
-// runs, the first (queues % consumers) members taking one extra. Empty when `me` is not
-// among `cids`.
-std::vector<MessageQueue> AllocateAveragely(const std::vector<MessageQueue>& all,
-                                            const std::vector<std::string>& cids,
-                                            const std::string& me);
+// Sorts copies of `all` and `cids`, then asks `strategy`. Empty when `me` is not among
+// `cids` or there are no queues.
+std::vector<MessageQueue> Allocate(AllocateMessageQueueStrategy& strategy, const std::string& group,
+                                   const std::string& me, std::vector<MessageQueue> all,
+                                   std::vector<std::string> cids);
 
 }  // namespace sprocket::sdk

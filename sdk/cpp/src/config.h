@@ -3,9 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "sprocket/allocate_strategy.h"
 #include "sprocket/push_consumer.h"
 
 namespace sprocket::sdk {
@@ -44,6 +46,10 @@ struct ConsumerConfig : ClientConfig {
   int max_reconsume_times = 16;
   milliseconds persist_offset_interval{5000};
   milliseconds rebalance_interval{20000};
+  // CLUSTERING: how the group's members share queues (default: averagely).
+  std::shared_ptr<AllocateMessageQueueStrategy> allocate_strategy;
+  // BROADCASTING: where the local offset file lives; empty: LocalFileOffsetStore::DefaultDir().
+  std::string offset_store_dir;
   milliseconds suspend_timeout{15000};
   milliseconds pull_timeout{30000};
   milliseconds pull_delay_on_error{3000};

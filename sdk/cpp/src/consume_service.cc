@@ -57,6 +57,15 @@ void ConsumeService::OnResult(const std::shared_ptr<Batch>& batch, ConsumeStatus
   std::vector<MessageExt> failed;
   if (status == CONSUME_SUCCESS) {
     done = std::move(batch->msgs);
+  } else if (ctx_->config.message_model == BROADCASTING) {
+    // No retry topic in broadcasting (every member would get the retry); RocketMQ drops
+    // the message with a warning, and so do we.
+    for (const auto& msg : batch->msgs) {
+      Log().warn("broadcasting consumer {}: RECONSUME_LATER for {} on {}: dropped (no retry in "
+                 "broadcasting mode)",
+                 ctx_->config.group, msg.getMsgId(), batch->mq.toString());
+    }
+    done = std::move(batch->msgs);
   } else {
     for (auto& msg : batch->msgs) {
       if (SendBack(msg, batch->mq)) {

@@ -1,7 +1,5 @@
 #include "offset_store.h"
 
-#include <vector>
-
 #include "log.h"
 #include "requests.h"
 #include "sprocket/protocol/codes.h"
@@ -10,15 +8,18 @@ namespace sprocket::sdk {
 
 namespace ResponseCode = protocol::ResponseCode;
 
-OffsetStore::OffsetStore(ClientInstance* client, std::string group,
-                         std::chrono::milliseconds timeout)
-    : client_(client), group_(std::move(group)), timeout_(timeout) {}
+void OffsetStore::Set(const MessageQueue& mq, int64_t offset) {
+  if (offset < 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  offsets_[mq] = offset;
+}
 
 void OffsetStore::Update(const MessageQueue& mq, int64_t offset, bool increase_only) {
   if (offset < 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = offsets_.emplace(mq, offset);
-  if (!inserted && (!increase_only || offset > it->second)) it->second = offset;
+  auto it = offsets_.find(mq);
+  if (it == offsets_.end()) return;
+  if (!increase_only || offset > it->second) it->second = offset;
 }
 
 int64_t OffsetStore::Read(const MessageQueue& mq) const {
@@ -27,15 +28,37 @@ int64_t OffsetStore::Read(const MessageQueue& mq) const {
   return it == offsets_.end() ? -1 : it->second;
 }
 
-void OffsetStore::Remove(const MessageQueue& mq) {
-  int64_t offset = Read(mq);
-  if (offset >= 0) Persist(mq, offset, /*sync=*/false);
+std::vector<std::pair<MessageQueue, int64_t>> OffsetStore::Changed() const {
+  std::vector<std::pair<MessageQueue, int64_t>> changed;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [mq, offset] : offsets_) {
+    auto it = persisted_.find(mq);
+    if (it == persisted_.end() || it->second != offset) changed.emplace_back(mq, offset);
+  }
+  return changed;
+}
+
+void OffsetStore::MarkPersisted(const MessageQueue& mq, int64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (offsets_.count(mq) != 0) persisted_[mq] = offset;
+}
+
+void OffsetStore::Forget(const MessageQueue& mq) {
   std::lock_guard<std::mutex> lock(mu_);
   offsets_.erase(mq);
   persisted_.erase(mq);
 }
 
-Result<int64_t> OffsetStore::QueryBroker(const MessageQueue& mq) {
+std::map<MessageQueue, int64_t> OffsetStore::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return offsets_;
+}
+
+BrokerOffsetStore::BrokerOffsetStore(ClientInstance* client, std::string group,
+                                     std::chrono::milliseconds timeout)
+    : client_(client), group_(std::move(group)), timeout_(timeout) {}
+
+Result<int64_t> BrokerOffsetStore::ReadStored(const MessageQueue& mq) {
   auto addr = client_->FindMasterAddr(mq.getBrokerName());
   if (!addr) return Status::IOError("no master address for broker " + mq.getBrokerName());
   auto response = client_->Invoke(
@@ -48,12 +71,18 @@ Result<int64_t> OffsetStore::QueryBroker(const MessageQueue& mq) {
     return Status::IOError("query offset of " + mq.toString() + " at " + *addr + ": " +
                            DescribeResponse(*response));
   }
-  auto offset = ParseOffsetResponse(*response);
-  if (offset.ok()) Update(mq, *offset, /*increase_only=*/false);
-  return offset;
+  return ParseOffsetResponse(*response);
 }
 
-bool OffsetStore::Persist(const MessageQueue& mq, int64_t offset, bool sync) {
+void BrokerOffsetStore::Remove(const MessageQueue& mq) {
+  // Synchronous, like RocketMQ's hand-over: the next owner reads this offset, so it must
+  // be on the broker before the queue is released.
+  int64_t offset = Read(mq);
+  if (offset >= 0) Persist(mq, offset, /*sync=*/true);
+  Forget(mq);
+}
+
+bool BrokerOffsetStore::Persist(const MessageQueue& mq, int64_t offset, bool sync) {
   auto addr = client_->FindMasterAddr(mq.getBrokerName());
   if (!addr) return false;  // master down: the next round or a pull commits it
   auto request = BuildUpdateConsumerOffsetRequest(group_, mq.getTopic(), mq.getQueueId(), offset);
@@ -70,20 +99,9 @@ bool OffsetStore::Persist(const MessageQueue& mq, int64_t offset, bool sync) {
   return client_->remoting().InvokeOneway(*addr, std::move(request), timeout_).ok();
 }
 
-void OffsetStore::PersistAll(bool sync) {
-  std::vector<std::pair<MessageQueue, int64_t>> changed;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [mq, offset] : offsets_) {
-      auto it = persisted_.find(mq);
-      if (it == persisted_.end() || it->second != offset) changed.emplace_back(mq, offset);
-    }
-  }
-  for (const auto& [mq, offset] : changed) {
-    if (Persist(mq, offset, sync)) {
-      std::lock_guard<std::mutex> lock(mu_);
-      persisted_[mq] = offset;
-    }
+void BrokerOffsetStore::PersistAll(bool sync) {
+  for (const auto& [mq, offset] : Changed()) {
+    if (Persist(mq, offset, sync)) MarkPersisted(mq, offset);
   }
 }
 

@@ -49,7 +49,7 @@ void PullLoop::Pull(const std::shared_ptr<PullRequest>& req) {
   h.sys_flag = PullSysFlag::kSuspend | PullSysFlag::kSubscription;
   int64_t commit = ctx_->offsets->Read(req->mq);
   // Piggy-backed commit; a slave cannot store offsets.
-  if (commit > 0 && !from_slave) {
+  if (commit > 0 && !from_slave && ctx_->offsets->CommitsOnPull()) {
     h.sys_flag |= PullSysFlag::kCommitOffset;
     h.commit_offset = commit;
   }

@@ -1,6 +1,8 @@
 // DefaultMQPushConsumer: the public face of PushConsumerImpl.
 #include "sprocket/push_consumer.h"
 
+#include <algorithm>
+
 #include "push_consumer_impl.h"
 
 namespace sprocket {
@@ -83,5 +85,35 @@ int DefaultMQPushConsumer::getMaxReconsumeTimes() const {
   return impl_->config().max_reconsume_times;
 }
 std::string DefaultMQPushConsumer::getClientId() const { return impl_->client_id(); }
+
+void DefaultMQPushConsumer::setAllocateMessageQueueStrategy(
+    std::shared_ptr<AllocateMessageQueueStrategy> strategy) {
+  impl_->config().allocate_strategy = std::move(strategy);
+}
+std::shared_ptr<AllocateMessageQueueStrategy> DefaultMQPushConsumer::getAllocateMessageQueueStrategy()
+    const {
+  return impl_->config().allocate_strategy;
+}
+void DefaultMQPushConsumer::setOffsetStoreDir(const std::string& dir) {
+  impl_->config().offset_store_dir = dir;
+}
+const std::string& DefaultMQPushConsumer::getOffsetStoreDir() const {
+  return impl_->config().offset_store_dir;
+}
+void DefaultMQPushConsumer::setPollNameServerInterval(int millis) {
+  impl_->config().poll_namesrv_interval = std::chrono::milliseconds(std::max(100, millis));
+}
+void DefaultMQPushConsumer::setHeartbeatBrokerInterval(int millis) {
+  impl_->config().heartbeat_interval = std::chrono::milliseconds(std::max(100, millis));
+}
+void DefaultMQPushConsumer::setPersistConsumerOffsetInterval(int millis) {
+  impl_->config().persist_offset_interval = std::chrono::milliseconds(std::max(100, millis));
+}
+void DefaultMQPushConsumer::setRebalanceInterval(int millis) {
+  impl_->config().rebalance_interval = std::chrono::milliseconds(std::max(100, millis));
+}
+std::vector<MessageQueue> DefaultMQPushConsumer::getAssignedQueues() const {
+  return impl_->AssignedQueues();
+}
 
 }  // namespace sprocket

@@ -1,6 +1,7 @@
 #include "push_consumer_impl.h"
 
 #include <cstdlib>
+#include <random>
 #include <set>
 
 #include "log.h"
@@ -40,6 +41,13 @@ void PushConsumerImpl::Subscribe(const std::string& topic, const std::string& ex
 
 std::string PushConsumerImpl::client_id() const { return client_ ? client_->client_id() : ""; }
 
+std::vector<MessageQueue> PushConsumerImpl::AssignedQueues() const {
+  std::lock_guard<std::mutex> lock(rebalance_mu_);
+  std::vector<MessageQueue> out;
+  for (const auto& [mq, req] : owned_) out.push_back(mq);
+  return out;
+}
+
 void PushConsumerImpl::Start() {
   std::lock_guard<std::mutex> lock(state_mu_);
   ConsumerConfig& cfg = ctx_.config;
@@ -52,9 +60,6 @@ void PushConsumerImpl::Start() {
   }
   if (listener_ == nullptr) throw MQClientException(-1, "messageListener is null");
   if (expressions_.empty()) throw MQClientException(-1, "no subscription: call subscribe() first");
-  if (cfg.message_model == BROADCASTING) {
-    throw MQClientException(-1, "not implemented: broadcasting (next issue)");
-  }
   std::string addrs = cfg.namesrv_addr;
   if (addrs.empty() && std::getenv("NAMESRV_ADDR") != nullptr) addrs = std::getenv("NAMESRV_ADDR");
   auto namesrvs = ParseNamesrvAddr(addrs);
@@ -75,16 +80,37 @@ void PushConsumerImpl::Start() {
   for (const auto& [topic, expr] : expressions_) {
     subscriptions_[topic] = protocol::BuildTagSubscription(topic, expr, sub_version);
   }
-  // Messages handed back with RECONSUME_LATER come again through the group's retry topic.
-  const std::string retry_topic = RetryTopic(cfg.group);
-  subscriptions_[retry_topic] = protocol::BuildTagSubscription(retry_topic, "*", sub_version);
+  if (!Broadcasting()) {
+    // Messages handed back with RECONSUME_LATER come again through the group's retry topic.
+    const std::string retry_topic = RetryTopic(cfg.group);
+    subscriptions_[retry_topic] = protocol::BuildTagSubscription(retry_topic, "*", sub_version);
+  }
+  allocate_ = cfg.allocate_strategy ? cfg.allocate_strategy
+                                    : std::make_shared<AllocateMessageQueueAveragely>();
 
-  client_ = std::make_unique<ClientInstance>(BuildClientId(LocalIpAddress(), cfg.instance_name),
-                                             std::move(namesrvs), cfg.namesrv_timeout);
+  // RocketMQ keeps the instance name "DEFAULT" in broadcasting mode (only clustering
+  // consumers switch to the process id), so the local offset file survives a restart.
+  std::string instance = cfg.instance_name;
+  if (instance.empty() && Broadcasting()) instance = "DEFAULT";
+  const std::string client_id = BuildClientId(LocalIpAddress(), instance);
+  if (Broadcasting()) {
+    const std::string dir =
+        cfg.offset_store_dir.empty() ? LocalFileOffsetStore::DefaultDir() : cfg.offset_store_dir;
+    auto local = std::make_unique<LocalFileOffsetStore>(dir + "/" + client_id + "/" + cfg.group +
+                                                        "/offsets.json");
+    Status loaded = local->Load();
+    if (!loaded.ok()) throw MQClientException(-1, loaded.ToString());
+    offsets_ = std::move(local);
+  } else {
+    offsets_ = nullptr;  // made once the client exists
+  }
+  client_ = std::make_unique<ClientInstance>(client_id, std::move(namesrvs), cfg.namesrv_timeout);
   client_->SetRequestHandler([this](const std::string& addr, const RemotingCommand& request) {
     return OnBrokerRequest(addr, request);
   });
-  offsets_ = std::make_unique<OffsetStore>(client_.get(), cfg.group, cfg.namesrv_timeout);
+  if (!offsets_) {
+    offsets_ = std::make_unique<BrokerOffsetStore>(client_.get(), cfg.group, cfg.namesrv_timeout);
+  }
   ctx_.client = client_.get();
   ctx_.offsets = offsets_.get();
   consume_ = std::make_unique<ConsumeService>(&ctx_, listener_);
@@ -139,7 +165,8 @@ protocol::HeartbeatData PushConsumerImpl::BuildHeartbeat() const {
   protocol::ConsumerData cd;
   cd.group_name = ctx_.config.group;
   cd.consume_type = protocol::ConsumeType::kPassively;
-  cd.message_model = protocol::MessageModel::kClustering;
+  cd.message_model =
+      Broadcasting() ? protocol::MessageModel::kBroadcasting : protocol::MessageModel::kClustering;
   cd.consume_from_where = ToProtocol(ctx_.config.consume_from_where);
   for (const auto& [topic, sub] : subscriptions_) cd.subscription_data_set.push_back(sub);
   hb.consumer_data_set.push_back(std::move(cd));
@@ -162,6 +189,14 @@ void PushConsumerImpl::RefreshRoutes() {
   }
 }
 
+void PushConsumerImpl::RequestRebalance() {
+  if (rebalance_pending_.exchange(true)) return;
+  client_->scheduler().Schedule(std::chrono::milliseconds(0), [this] {
+    rebalance_pending_ = false;
+    Rebalance();
+  });
+}
+
 void PushConsumerImpl::Rebalance() {
   std::lock_guard<std::mutex> lock(rebalance_mu_);
   for (const auto& [topic, sub] : subscriptions_) {
@@ -180,16 +215,16 @@ void PushConsumerImpl::RebalanceTopic(const std::string& topic,
     SendHeartbeat();  // the route may name brokers that have not heard from us
     if (!route) return;
   }
-  const std::string& me = client_->client_id();
-  // One member for now: this instance takes every queue. The group's member list
-  // (GET_CONSUMER_LIST_BY_GROUP) goes here when rebalancing comes.
-  std::vector<std::string> cids{me};
-  std::vector<MessageQueue> mine = allocate_(SubscribeQueuesFromRoute(topic, *route), cids, me);
+  auto allocated = AllocateTopic(topic, *route);
+  if (!allocated) return;
+  const std::vector<MessageQueue>& mine = *allocated;
   std::set<MessageQueue> wanted(mine.begin(), mine.end());
 
   for (auto it = owned_.begin(); it != owned_.end();) {
     if (it->first.getTopic() == topic && wanted.count(it->first) == 0) {
-      Log().debug("consumer {}: releasing {}", ctx_.config.group, it->first.toString());
+      // Stop first (nothing more is pulled or committed for it), then commit its progress
+      // synchronously, so that the next owner starts where this one stopped.
+      Log().info("consumer {}: releasing {}", ctx_.config.group, it->first.toString());
       it->second->pq->Drop();
       offsets_->Remove(it->first);
       it = owned_.erase(it);
@@ -207,20 +242,73 @@ void PushConsumerImpl::RebalanceTopic(const std::string& topic,
     }
     // Remembered (and committed) at once, so a restart resumes here even if nothing
     // arrives before it.
-    offsets_->Update(mq, *start, /*increase_only=*/false);
+    offsets_->Set(mq, *start);
     auto req = std::make_shared<PullRequest>();
     req->mq = mq;
     req->pq = std::make_shared<ProcessQueue>(*start);
     req->subscription = sub;
     req->next_offset = *start;
     owned_[mq] = req;
-    Log().debug("consumer {}: pulling {} from offset {}", ctx_.config.group, mq.toString(), *start);
+    Log().info("consumer {}: pulling {} from offset {}", ctx_.config.group, mq.toString(), *start);
     pull_->Start(req);
   }
 }
 
+std::optional<std::vector<MessageQueue>> PushConsumerImpl::AllocateTopic(
+    const std::string& topic, const protocol::TopicRouteData& route) {
+  std::vector<MessageQueue> all = SubscribeQueuesFromRoute(topic, route);
+  if (Broadcasting()) return all;
+  auto cids = FetchConsumerIds(topic, route);
+  if (!cids.ok()) {
+    Log().warn("consumer {}: no member list for {}: {}; keeping current queues", ctx_.config.group,
+               topic, cids.status().ToString());
+    return std::nullopt;
+  }
+  const std::string& me = client_->client_id();
+  if (std::find(cids->begin(), cids->end(), me) == cids->end()) {
+    // The broker has not registered us (yet, or any more): allocating without us would
+    // drop every queue. Heartbeat and let the notification that follows rebalance.
+    Log().info("consumer {}: {} not yet among the members of {}; heartbeating", ctx_.config.group,
+               me, topic);
+    SendHeartbeat();
+    return std::nullopt;
+  }
+  auto mine = Allocate(*allocate_, ctx_.config.group, me, std::move(all), std::move(*cids));
+  return mine;
+}
+
+Result<std::vector<std::string>> PushConsumerImpl::FetchConsumerIds(
+    const std::string& topic, const protocol::TopicRouteData& route) {
+  // Any broker of the topic knows the whole group (every member heartbeats to all of
+  // them); RocketMQ picks one at random, which spreads the load.
+  std::vector<std::string> addrs;
+  for (const auto& bd : route.broker_datas) {
+    if (auto addr = client_->FindMasterAddr(bd.broker_name)) addrs.push_back(*addr);
+  }
+  if (addrs.empty()) return Status::IOError("no broker of " + topic + " has a master address");
+  static thread_local std::minstd_rand rng(std::random_device{}());
+  const size_t first = rng() % addrs.size();
+  Status last = Status::IOError("no broker answered");
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    const std::string& addr = addrs[(first + i) % addrs.size()];
+    auto response = client_->Invoke(addr, BuildGetConsumerListRequest(ctx_.config.group),
+                                    ctx_.config.namesrv_timeout);
+    if (!response.ok()) {
+      last = response.status();
+      continue;
+    }
+    if (response->code != ResponseCode::kSuccess) {
+      last = Status::IOError("GET_CONSUMER_LIST_BY_GROUP at " + addr + ": " +
+                             DescribeResponse(*response));
+      continue;
+    }
+    return protocol::DecodeConsumerIdList(response->body);
+  }
+  return last;
+}
+
 Result<int64_t> PushConsumerImpl::ComputeStartOffset(const MessageQueue& mq) {
-  auto committed = offsets_->QueryBroker(mq);
+  auto committed = offsets_->ReadStored(mq);
   if (committed.ok() || !committed.status().IsNotFound()) return committed;
   const bool retry = IsRetryTopic(mq.getTopic());
   switch (ctx_.config.consume_from_where) {
@@ -254,9 +342,9 @@ std::optional<RemotingCommand> PushConsumerImpl::OnBrokerRequest(const std::stri
                                                                  const RemotingCommand& request) {
   // Runs on the I/O thread: answer at once, never block.
   if (request.code == protocol::RequestCode::kNotifyConsumerIdsChanged) {
-    // Group membership changed. With one member owning everything there is nothing to
-    // redo; rebalancing will react here.
-    Log().debug("consumer {}: consumer ids changed (from {})", ctx_.config.group, addr);
+    // Group membership changed: share the queues again, off the I/O thread.
+    Log().info("consumer {}: consumer ids changed (from {})", ctx_.config.group, addr);
+    if (!ctx_.stopping) RequestRebalance();
     return std::nullopt;
   }
   if (request.IsOneway()) return std::nullopt;

@@ -81,6 +81,12 @@ Result<PullResponseHeader> ParsePullResponseHeader(const RemotingCommand& respon
   return h;
 }
 
+RemotingCommand BuildGetConsumerListRequest(const std::string& group) {
+  RemotingCommand cmd = NewRequest(RequestCode::kGetConsumerListByGroup);
+  cmd.ext.Set("consumerGroup", group);
+  return cmd;
+}
+
 RemotingCommand BuildQueryConsumerOffsetRequest(const std::string& group, const std::string& topic,
                                                 int32_t queue_id) {
   RemotingCommand cmd = NewRequest(RequestCode::kQueryConsumerOffset);

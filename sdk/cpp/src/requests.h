@@ -70,6 +70,9 @@ struct PullResponseHeader {
 };
 Result<PullResponseHeader> ParsePullResponseHeader(const RemotingCommand& response);
 
+// GET_CONSUMER_LIST_BY_GROUP (38); the body is decoded by protocol::DecodeConsumerIdList.
+RemotingCommand BuildGetConsumerListRequest(const std::string& group);
+
 // Offsets (§3.3).
 RemotingCommand BuildQueryConsumerOffsetRequest(const std::string& group, const std::string& topic,
                                                 int32_t queue_id);

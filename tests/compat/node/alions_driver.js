@@ -7,7 +7,9 @@
 //     -> {"event":"sent","msgId":..,"queueId":..,"queueOffset":..,"body":..} per message
 //   node alions_driver.js consume <namesrv> <topic> <subExpression> <group> <count>
 //                                 <timeoutMs> <instanceName> [broadcast]
-//     -> {"event":"ready"} once it owns queues, then {"event":"msg",...} per message
+//     -> {"event":"ready"} once it owns queues, then {"event":"msg",...} per message and
+//        {"event":"queues","n":N} whenever the number of queues it owns changes.
+//        count 0: runs until SIGTERM (or the timeout), then closes cleanly and exits 0.
 //   node alions_driver.js watch <namesrv> <topic> <group> <idleMs> <suspendMs>
 //     -> {"event":"ready"}, then after idleMs {"event":"idle","pulls":N} (pull requests
 //        made while nothing arrived), then {"event":"msg",...,"recvAt":ms} for the first
@@ -57,13 +59,23 @@ async function consume([nameSrv, topic, expr, group, count, timeoutMs, instanceN
           reconsumeTimes: msg.reconsumeTimes });
     if (++received >= Number(count)) finish();
   });
+  const untilStopped = Number(count) === 0;
+  process.on('SIGTERM', () => finish('stopped'));
   await consumer.ready();
   const deadline = Date.now() + Number(timeoutMs);
   while (consumer.processQueueTable.size === 0 && Date.now() < deadline) await sleep(50);
   out({ event: 'ready', queues: consumer.processQueueTable.size });
-  const timer = setTimeout(() => finish('timeout'), Math.max(0, deadline - Date.now()));
+  let owned = -1;
+  const watcher = setInterval(() => {
+    const n = consumer.processQueueTable.size;
+    if (n !== owned) out({ event: 'queues', n });
+    owned = n;
+  }, 100);
+  const timer = setTimeout(() => finish(untilStopped ? 'stopped' : 'timeout'),
+                           Math.max(0, deadline - Date.now()));
   const why = await done;
   clearTimeout(timer);
+  clearInterval(watcher);
   // Let the offsets reach the broker before leaving.
   await sleep(1500);
   try { await consumer.close(); } catch (e) { logger.error(e); }

@@ -13,13 +13,24 @@
 //   consumer.start();  ...  consumer.shutdown();
 //
 // Delivery is at least once: a consumer's progress (the offset of the first message not
-// yet consumed, per queue) is committed to the broker every 5 s and on shutdown, so
-// messages consumed after the last commit come again after a crash. RECONSUME_LATER
-// sends the message back to the broker, which redelivers it later (after 10 s, 30 s,
-// 1 min, ...) through the group's retry topic, up to 16 times.
+// yet consumed, per queue) is committed every 5 s and on shutdown, so messages consumed
+// after the last commit come again after a crash.
 //
-// Only CLUSTERING is implemented, and one instance takes every queue of its topics;
-// sharing queues among several instances of a group comes with rebalancing.
+// CLUSTERING (the default): each message goes to one member of the group. Members share
+// the topic's queues with the allocation strategy (averagely by default), over the queue
+// and member lists sorted the same way by everyone; the broker tells members when one
+// joins or leaves (NOTIFY_CONSUMER_IDS_CHANGED) and each also re-checks every 20 s. A
+// queue changes owner after the old owner has committed its progress to the broker, so
+// nothing is lost; messages in flight at the hand-over may be delivered twice.
+// RECONSUME_LATER sends the message back to the broker, which redelivers it through the
+// group's retry topic, up to maxReconsumeTimes.
+//
+// BROADCASTING: every member receives every message. Offsets are kept by each member in a
+// local file, <offsetStoreDir>/<clientId>/<group>/offsets.json (default dir
+// ~/.rocketmq_offsets), so a restarted member resumes where it stopped; as in RocketMQ
+// the client id defaults to ip@DEFAULT in this mode (set distinct instance names for
+// several members on one host). RECONSUME_LATER is not retried (RocketMQ drops it with a
+// warning).
 //
 // Threads: the listener runs on a pool of consumeThreadMin..consumeThreadMax threads,
 // with up to consumeMessageBatchMaxSize messages of one queue per call; calls for
@@ -31,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "sprocket/allocate_strategy.h"
 #include "sprocket/message.h"
 #include "sprocket/mq_exception.h"
 
@@ -73,7 +85,7 @@ class DefaultMQPushConsumer {
   void registerMessageListener(MessageListenerConcurrently* listener);
 
   // Throws MQClientException: already started, no listener or subscription, no
-  // nameserver address, BROADCASTING (not implemented yet).
+  // nameserver address, an unreadable local offset file (BROADCASTING).
   void start();
   // Stops pulling, waits for running listener calls, commits offsets, unregisters.
   // Idempotent.
@@ -106,8 +118,23 @@ class DefaultMQPushConsumer {
   int getPullThresholdForQueue() const;
   void setMaxReconsumeTimes(int n);  // default 16
   int getMaxReconsumeTimes() const;
+  // CLUSTERING: how members share queues. Default AllocateMessageQueueAveragely.
+  void setAllocateMessageQueueStrategy(std::shared_ptr<AllocateMessageQueueStrategy> strategy);
+  std::shared_ptr<AllocateMessageQueueStrategy> getAllocateMessageQueueStrategy() const;
+  // BROADCASTING: directory of the local offset files (RocketMQ's
+  // rocketmq.client.localOffsetStoreDir). Default ~/.rocketmq_offsets.
+  void setOffsetStoreDir(const std::string& dir);
+  const std::string& getOffsetStoreDir() const;
+  void setPollNameServerInterval(int millis);        // route refresh, default 30000
+  void setHeartbeatBrokerInterval(int millis);       // default 30000
+  void setPersistConsumerOffsetInterval(int millis); // default 5000
+  // The periodic re-check of the queue allocation (besides the broker's notifications);
+  // RocketMQ's rocketmq.client.rebalance.waitInterval. Default 20000.
+  void setRebalanceInterval(int millis);
   // ip@instanceName; valid after start().
   std::string getClientId() const;
+  // The queues this instance consumes now (after the latest rebalance).
+  std::vector<MessageQueue> getAssignedQueues() const;
 
  private:
   std::unique_ptr<sdk::PushConsumerImpl> impl_;
