@@ -1,5 +1,7 @@
 #include "broker/broker_controller.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include "common/logging.h"
@@ -128,7 +130,11 @@ Status BrokerController::GoLive() {
       c.runtime.pool().Next(), std::chrono::milliseconds(c.config.flush_consumer_offset_interval), [ctx] {
         if (Status s = ctx->offsets.Persist(); !s.ok()) GetLogger("offset")->error("persist: {}", s.ToString());
       }));
-  tasks_.push_back(std::make_unique<PeriodicTask>(c.runtime.pool().Next(), std::chrono::seconds(10), [ctx] {
+  // RocketMQ scans for silent clients every 10 s; a shorter expiry (tests) scans more often
+  // so that a channel is dropped within ~1.25 x its expiry.
+  const auto scan_every = std::chrono::milliseconds(
+      std::clamp<int64_t>(c.config.client_channel_expired_millis / 4, 100, 10000));
+  tasks_.push_back(std::make_unique<PeriodicTask>(c.runtime.pool().Next(), scan_every, [ctx] {
     for (auto& [group, session] : ctx->consumers.RemoveExpired(NowMillis(), ctx->config.client_channel_expired_millis)) {
       GetLogger("client")->warn("consumer channel {} of group {} expired: no heartbeat for {} ms", session->Peer(),
                                 group, ctx->config.client_channel_expired_millis);
