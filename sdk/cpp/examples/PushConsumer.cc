@@ -1,11 +1,13 @@
 // Subscribes to a topic and prints every message it receives, one line each.
 //
 //   PushConsumer [-n namesrv] [-t topic] [-g group] [-s tagExpression] [-c count]
-//                [-T timeoutSeconds] [-F]
+//                [-T timeoutSeconds] [-F] [-B] [-i instanceName]
 //
 // Runs until SIGINT/SIGTERM, until `count` messages were consumed, or for `timeout`
 // seconds; then shuts down cleanly and exits 0. -F starts a new group at the first
-// offset instead of the last.
+// offset instead of the last. -B consumes in BROADCASTING mode (every member of the group
+// gets every message) instead of CLUSTERING (members share the queues). Several members on
+// one host need distinct -i in broadcasting mode.
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +47,7 @@ class PrintingListener : public sprocket::MessageListenerConcurrently {
 void Usage(const char* prog) {
   std::fprintf(stderr,
                "usage: %s [-n namesrv] [-t topic] [-g group] [-s tagExpression] [-c count] "
-               "[-T timeoutSeconds] [-F]\n",
+               "[-T timeoutSeconds] [-F] [-B] [-i instanceName]\n",
                prog);
 }
 
@@ -59,8 +61,10 @@ int main(int argc, char** argv) {
   long count = 0;    // 0: no limit
   long timeout = 0;  // seconds; 0: no limit
   bool from_first = false;
+  bool broadcasting = false;
+  std::string instance;
   int opt;
-  while ((opt = getopt(argc, argv, "n:t:g:s:c:T:Fh")) != -1) {
+  while ((opt = getopt(argc, argv, "n:t:g:s:c:T:FBi:h")) != -1) {
     switch (opt) {
       case 'n': namesrv = optarg; break;
       case 't': topic = optarg; break;
@@ -69,6 +73,8 @@ int main(int argc, char** argv) {
       case 'c': count = std::atol(optarg); break;
       case 'T': timeout = std::atol(optarg); break;
       case 'F': from_first = true; break;
+      case 'B': broadcasting = true; break;
+      case 'i': instance = optarg; break;
       default: Usage(argv[0]); return opt == 'h' ? 0 : 2;
     }
   }
@@ -85,6 +91,8 @@ int main(int argc, char** argv) {
   sprocket::DefaultMQPushConsumer consumer(group);
   consumer.setNamesrvAddr(namesrv);
   if (from_first) consumer.setConsumeFromWhere(sprocket::CONSUME_FROM_FIRST_OFFSET);
+  if (broadcasting) consumer.setMessageModel(sprocket::BROADCASTING);
+  if (!instance.empty()) consumer.setInstanceName(instance);
   consumer.subscribe(topic, expression);
   consumer.registerMessageListener(&listener);
   try {
