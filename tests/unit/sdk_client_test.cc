@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <tuple>
 #include <map>
 #include <mutex>
 #include <set>
@@ -144,6 +146,101 @@ TEST(SdkProducerTest, NonRetryableCodeThrowsBrokerException) {
     EXPECT_EQ(e.getResponseCode(), 13);
   }
   EXPECT_EQ(broker.Requests(310).size(), 1u);
+}
+
+// Collects async send outcomes.
+class Outcomes : public SendCallback {
+ public:
+  void onSuccess(SendResult& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ok_.push_back(r);
+    cv_.notify_all();
+  }
+  void onException(const MQException& e) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    errors_.emplace_back(e.getResponseCode(), e.what(), dynamic_cast<const MQBrokerException*>(&e) != nullptr);
+    cv_.notify_all();
+  }
+  bool WaitFor(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, 10s, [&] { return ok_.size() + errors_.size() >= n; });
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<SendResult> ok_;
+  std::vector<std::tuple<int, std::string, bool>> errors_;  // code, text, from the broker
+};
+
+TEST(SdkProducerTest, AsyncSendsCompleteThroughTheCallback) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  Outcomes out;
+  for (int i = 0; i < 100; ++i) producer.send(Message("Topic1", "TagA", "m" + std::to_string(i)), &out);
+  ASSERT_TRUE(out.WaitFor(100));
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(out.ok_.size(), 100u);
+  EXPECT_TRUE(out.errors_.empty());
+  std::set<std::string> ids;
+  std::map<int, int> per_queue;
+  for (const auto& r : out.ok_) {
+    EXPECT_EQ(r.getSendStatus(), SEND_OK);
+    ids.insert(r.getMsgId());
+    per_queue[r.getMessageQueue().getQueueId()]++;
+  }
+  EXPECT_EQ(ids.size(), 100u);
+  EXPECT_EQ(per_queue.size(), 4u);
+  size_t stored = 0;
+  for (int q = 0; q < 4; ++q) stored += broker.Queue("Topic1", q).size();
+  EXPECT_EQ(stored, 100u);
+}
+
+TEST(SdkProducerTest, AsyncSendRetriesThenReportsFailures) {
+  FakeBroker broker;
+  broker.AddTopic("Topic1", 4);
+  DefaultMQProducer producer("PG1");
+  producer.setNamesrvAddr(broker.addr());
+  producer.start();
+  // A retryable refusal: tried again on another queue, then stored.
+  broker.FailNextSends(1, protocol::ResponseCode::kSystemError);
+  Outcomes first;
+  producer.send(Message("Topic1", "x"), &first);
+  ASSERT_TRUE(first.WaitFor(1));
+  ASSERT_EQ(first.ok_.size(), 1u);
+  EXPECT_EQ(broker.Requests(310).size(), 2u);
+
+  // Every try refused: onException after 1 + retryTimesWhenSendAsyncFailed tries.
+  producer.setRetryTimesWhenSendAsyncFailed(1);
+  broker.FailNextSends(2, protocol::ResponseCode::kSystemError);
+  Outcomes exhausted;
+  producer.send(Message("Topic1", "x"), &exhausted);
+  ASSERT_TRUE(exhausted.WaitFor(1));
+  ASSERT_EQ(exhausted.errors_.size(), 1u);
+  EXPECT_NE(std::get<1>(exhausted.errors_[0]).find("Send [2] times"), std::string::npos)
+      << std::get<1>(exhausted.errors_[0]);
+
+  // A refusal retrying cannot fix comes back as MQBrokerException at once.
+  broker.FailNextSends(1, protocol::ResponseCode::kMessageIllegal);
+  Outcomes refused;
+  const size_t before = broker.Requests(310).size();
+  producer.send(Message("Topic1", "x"), &refused);
+  ASSERT_TRUE(refused.WaitFor(1));
+  ASSERT_EQ(refused.errors_.size(), 1u);
+  EXPECT_EQ(std::get<0>(refused.errors_[0]), 13);
+  EXPECT_TRUE(std::get<2>(refused.errors_[0]));
+  EXPECT_EQ(broker.Requests(310).size(), before + 1);
+
+  // What send() refuses before sending throws here too, without a callback.
+  Outcomes never;
+  EXPECT_THROW(producer.send(Message("Topic1", std::string(4 * 1024 * 1024 + 1, 'x')), &never),
+               MQClientException);
+  EXPECT_THROW(producer.send(Message("Topic1", "x"), static_cast<SendCallback*>(nullptr)),
+               MQClientException);
+  producer.shutdown();
+  EXPECT_THROW(producer.send(Message("Topic1", "x"), &never), MQClientException);
+  EXPECT_TRUE(never.ok_.empty() && never.errors_.empty());
 }
 
 TEST(SdkProducerTest, UnknownTopicGoesThroughTheCreateTopicKey) {

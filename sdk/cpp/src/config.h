@@ -26,6 +26,7 @@ struct ProducerConfig : ClientConfig {
   std::string group;
   milliseconds send_timeout{3000};
   int retry_times_when_send_failed = 2;
+  int retry_times_when_send_async_failed = 2;
   int compress_over_bytes = 4096;
   int max_message_size = 4 * 1024 * 1024;
   int default_topic_queue_nums = 4;

@@ -21,6 +21,14 @@ SendResult DefaultMQProducer::send(const Message& msg, long timeoutMillis) {
   return impl_->Send(msg, std::chrono::milliseconds(timeoutMillis));
 }
 
+void DefaultMQProducer::send(const Message& msg, SendCallback* sendCallback) {
+  impl_->SendAsync(msg, sendCallback, impl_->config().send_timeout);
+}
+
+void DefaultMQProducer::send(const Message& msg, SendCallback* sendCallback, long timeoutMillis) {
+  impl_->SendAsync(msg, sendCallback, std::chrono::milliseconds(timeoutMillis));
+}
+
 const std::string& DefaultMQProducer::getProducerGroup() const { return impl_->config().group; }
 void DefaultMQProducer::setProducerGroup(const std::string& group) { impl_->config().group = group; }
 void DefaultMQProducer::setNamesrvAddr(const std::string& addrs) {
@@ -44,6 +52,12 @@ void DefaultMQProducer::setRetryTimesWhenSendFailed(int times) {
 }
 int DefaultMQProducer::getRetryTimesWhenSendFailed() const {
   return impl_->config().retry_times_when_send_failed;
+}
+void DefaultMQProducer::setRetryTimesWhenSendAsyncFailed(int times) {
+  impl_->config().retry_times_when_send_async_failed = times;
+}
+int DefaultMQProducer::getRetryTimesWhenSendAsyncFailed() const {
+  return impl_->config().retry_times_when_send_async_failed;
 }
 void DefaultMQProducer::setCompressMsgBodyOverHowmuch(int bytes) {
   impl_->config().compress_over_bytes = bytes;

@@ -171,100 +171,175 @@ void ProducerImpl::RefreshAllRoutes() {
   for (const auto& topic : topics) UpdatePublishInfo(topic);
 }
 
-SendResult ProducerImpl::Send(const Message& msg, std::chrono::milliseconds timeout) {
+std::shared_ptr<ProducerImpl::SendJob> ProducerImpl::Prepare(const Message& msg,
+                                                            std::chrono::milliseconds timeout,
+                                                            int retries) {
   if (state_ != State::kRunning) {
     throw MQClientException(-1, "The producer service state not OK, not started or shut down");
   }
   Status check = CheckMessage(msg, config_.max_message_size);
   if (!check.ok()) throw MQClientException(ResponseCode::kMessageIllegal, check.message());
 
-  const auto begin = Clock::now();
-  const std::string& topic = msg.getTopic();
-  auto info = PublishInfo(topic);
-  if (!info || info->empty()) {
+  auto job = std::make_shared<SendJob>();
+  job->begin = Clock::now();
+  job->timeout = timeout;
+  job->tries = 1 + std::max(0, retries);
+  job->topic = msg.getTopic();
+  job->info = PublishInfo(job->topic);
+  if (!job->info || job->info->empty()) {
     throw MQClientException(ClientErrorCode::NOT_FOUND_TOPIC_EXCEPTION,
-                            "No route info of this topic: " + topic);
+                            "No route info of this topic: " + job->topic);
   }
 
   // Everything but the queue id is the same for every try, UNIQ_KEY included: a retry
   // after a lost answer may store the message twice, and consumers can tell by the key.
   protocol::MessageProperties props;
   for (const auto& [k, v] : msg.getProperties()) props.Set(k, v);
-  std::string uniq_key = msg.getProperty(std::string(protocol::Prop::kUniqKey));
-  if (uniq_key.empty()) {
-    uniq_key = protocol::NewUniqueMessageId();
-    props.Set(protocol::Prop::kUniqKey, uniq_key);
+  job->uniq_key = msg.getProperty(std::string(protocol::Prop::kUniqKey));
+  if (job->uniq_key.empty()) {
+    job->uniq_key = protocol::NewUniqueMessageId();
+    props.Set(protocol::Prop::kUniqKey, job->uniq_key);
   }
   if (props.Find(protocol::Prop::kWaitStoreMsgOk) == nullptr) {
     props.Set(protocol::Prop::kWaitStoreMsgOk, "true");
   }
-  SendMessageHeader header;
+  SendMessageHeader& header = job->header;
   header.producer_group = config_.group;
-  header.topic = topic;
+  header.topic = job->topic;
   header.default_topic = config_.create_topic_key;
   header.default_topic_queue_nums = config_.default_topic_queue_nums;
   header.born_timestamp = NowMillis();
   header.flag = msg.getFlag();
   header.properties = props.Encode();
-  std::string body = msg.getBody();
-  if (body.size() >= static_cast<size_t>(config_.compress_over_bytes)) {
-    body = protocol::Deflate(body, 5);
+  job->body = msg.getBody();
+  if (job->body.size() >= static_cast<size_t>(config_.compress_over_bytes)) {
+    job->body = protocol::Deflate(job->body, 5);
     header.sys_flag |= protocol::MessageSysFlag::kCompressed;
   }
+  return job;
+}
 
-  const int tries = 1 + std::max(0, config_.retry_times_when_send_failed);
-  std::string last_broker;
-  std::vector<std::string> brokers_sent;
-  std::string last_error = "no try made";
-  int last_code = -1;
-  for (int i = 0; i < tries; ++i) {
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - begin);
-    if (elapsed >= timeout) {
-      last_error = "send timed out after " + std::to_string(elapsed.count()) + " ms; " + last_error;
-      last_code = ClientErrorCode::ACCESS_BROKER_TIMEOUT;
-      break;
+std::optional<ProducerImpl::Target> ProducerImpl::NextTarget(SendJob& job) {
+  while (job.attempt < job.tries) {
+    ++job.attempt;
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.begin);
+    if (elapsed >= job.timeout) {
+      job.last_error = "send timed out after " + std::to_string(elapsed.count()) + " ms; " + job.last_error;
+      job.last_code = ClientErrorCode::ACCESS_BROKER_TIMEOUT;
+      return std::nullopt;
     }
-    MessageQueue mq = info->SelectQueue(last_broker);
-    last_broker = mq.getBrokerName();
-    brokers_sent.push_back(last_broker);
+    MessageQueue mq = job.info->SelectQueue(job.last_broker);
+    job.last_broker = mq.getBrokerName();
+    job.brokers_sent.push_back(job.last_broker);
     auto addr = client_->FindMasterAddr(mq.getBrokerName());
     if (!addr) {
-      last_error = "The broker[" + mq.getBrokerName() + "] not exist";
-      last_code = ClientErrorCode::BROKER_NOT_EXIST_EXCEPTION;
-      RequestRouteRefresh(topic);
+      job.last_error = "The broker[" + mq.getBrokerName() + "] not exist";
+      job.last_code = ClientErrorCode::BROKER_NOT_EXIST_EXCEPTION;
+      RequestRouteRefresh(job.topic);
       continue;
     }
-    header.queue_id = mq.getQueueId();
-    auto response = client_->Invoke(*addr, BuildSendMessageV2Request(header, body), timeout - elapsed);
-    if (!response.ok()) {
-      last_error = response.status().ToString();
-      last_code = response.status().IsTimeout() ? ClientErrorCode::ACCESS_BROKER_TIMEOUT
-                                                : ClientErrorCode::CONNECT_BROKER_EXCEPTION;
-      RequestRouteRefresh(topic);
-      continue;
-    }
-    if (auto status = SendStatusOf(response->code)) {
-      auto h = ParseSendResponseHeader(*response);
-      if (!h.ok()) {
-        throw MQClientException(-1, "broker " + *addr + ": " + h.status().message());
-      }
-      return SendResult(*status, uniq_key, h->offset_msg_id,
-                        MessageQueue(topic, mq.getBrokerName(), h->queue_id), h->queue_offset);
-    }
-    std::string remark = response->remark.value_or("");
-    if (!IsRetryableSendCode(response->code)) {
-      throw MQBrokerException(response->code, remark, *addr);
-    }
-    last_error = "broker " + *addr + " answered " + DescribeResponse(*response);
-    last_code = response->code;
-    RequestRouteRefresh(topic);
+    job.header.queue_id = mq.getQueueId();
+    return Target{std::move(mq), std::move(*addr), job.timeout - elapsed};
   }
-  auto cost = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - begin);
-  throw MQClientException(last_code, "Send [" + std::to_string(brokers_sent.size()) +
-                                         "] times, still failed, cost [" +
-                                         std::to_string(cost.count()) + "]ms, Topic: " + topic +
-                                         ", BrokersSent: " + JoinNames(brokers_sent) +
-                                         ", last error: " + last_error);
+  return std::nullopt;
+}
+
+bool ProducerImpl::Judge(SendJob& job, const Target& target, const Result<RemotingCommand>& response,
+                         SendResult* result) {
+  if (!response.ok()) {
+    job.last_error = response.status().ToString();
+    job.last_code = response.status().IsTimeout() ? ClientErrorCode::ACCESS_BROKER_TIMEOUT
+                                                  : ClientErrorCode::CONNECT_BROKER_EXCEPTION;
+    if (response.status().code() == Status::Code::kAborted) {
+      throw MQClientException(job.last_code, "producer shut down: " + job.last_error);
+    }
+    RequestRouteRefresh(job.topic);
+    return false;
+  }
+  if (auto status = SendStatusOf(response->code)) {
+    auto h = ParseSendResponseHeader(*response);
+    if (!h.ok()) throw MQClientException(-1, "broker " + target.addr + ": " + h.status().message());
+    *result = SendResult(*status, job.uniq_key, h->offset_msg_id,
+                         MessageQueue(job.topic, target.mq.getBrokerName(), h->queue_id), h->queue_offset);
+    return true;
+  }
+  if (!IsRetryableSendCode(response->code)) {
+    throw MQBrokerException(response->code, response->remark.value_or(""), target.addr);
+  }
+  job.last_error = "broker " + target.addr + " answered " + DescribeResponse(*response);
+  job.last_code = response->code;
+  RequestRouteRefresh(job.topic);
+  return false;
+}
+
+MQClientException ProducerImpl::Exhausted(const SendJob& job) {
+  auto cost = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.begin);
+  return MQClientException(job.last_code, "Send [" + std::to_string(job.brokers_sent.size()) +
+                                              "] times, still failed, cost [" +
+                                              std::to_string(cost.count()) + "]ms, Topic: " + job.topic +
+                                              ", BrokersSent: " + JoinNames(job.brokers_sent) +
+                                              ", last error: " + job.last_error);
+}
+
+SendResult ProducerImpl::Send(const Message& msg, std::chrono::milliseconds timeout) {
+  auto job = Prepare(msg, timeout, config_.retry_times_when_send_failed);
+  while (auto target = NextTarget(*job)) {
+    auto response = client_->Invoke(target->addr, BuildSendMessageV2Request(job->header, job->body),
+                                     target->remaining);
+    SendResult result;
+    if (Judge(*job, *target, response, &result)) return result;
+  }
+  throw Exhausted(*job);
+}
+
+void ProducerImpl::SendAsync(const Message& msg, SendCallback* callback,
+                             std::chrono::milliseconds timeout) {
+  if (callback == nullptr) throw MQClientException(-1, "sendCallback is null");
+  auto job = Prepare(msg, timeout, config_.retry_times_when_send_async_failed);
+  job->callback = callback;
+  TryAsync(job);
+}
+
+void ProducerImpl::TryAsync(const std::shared_ptr<SendJob>& job) {
+  auto target = NextTarget(*job);
+  if (!target) {
+    MQClientException e = Exhausted(*job);
+    Complete(*job, nullptr, &e);
+    return;
+  }
+  auto request = BuildSendMessageV2Request(job->header, job->body);
+  const std::string addr = target->addr;
+  const auto remaining = target->remaining;
+  client_->remoting().InvokeAsync(
+      addr, std::move(request), remaining,
+      [this, job, t = std::move(*target)](Result<RemotingCommand> response) {
+        SendResult result;
+        try {
+          if (Judge(*job, t, response, &result)) {
+            Complete(*job, &result, nullptr);
+            return;
+          }
+        } catch (const MQException& e) {
+          Complete(*job, nullptr, &e);  // by reference: MQBrokerException stays one
+          return;
+        }
+        TryAsync(job);  // another queue, preferably on another broker
+      });
+}
+
+void ProducerImpl::Complete(SendJob& job, SendResult* result, const MQException* error) {
+  // The application's callback runs on the I/O thread; whatever it throws stays here.
+  try {
+    if (result != nullptr) {
+      job.callback->onSuccess(*result);
+    } else {
+      job.callback->onException(*error);
+    }
+  } catch (const std::exception& e) {
+    Log().warn("send callback threw: {}", e.what());
+  } catch (...) {
+    Log().warn("send callback threw");
+  }
 }
 
 }  // namespace sprocket::sdk

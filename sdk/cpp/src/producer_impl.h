@@ -7,12 +7,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "client_instance.h"
+#include "requests.h"
 #include "config.h"
 #include "sprocket/message.h"
+#include "sprocket/mq_exception.h"
+#include "sprocket/producer.h"
 #include "sprocket/send_result.h"
 #include "topic_route.h"
 
@@ -30,10 +34,49 @@ class ProducerImpl {
   void Start();     // throws MQClientException
   void Shutdown();  // idempotent
   SendResult Send(const Message& msg, std::chrono::milliseconds timeout);
+  // Completes through `callback` on the remoting I/O thread; throws (without calling it)
+  // only for what send() would refuse before sending: not started, bad message, no route.
+  void SendAsync(const Message& msg, SendCallback* callback, std::chrono::milliseconds timeout);
   std::string client_id() const;
 
  private:
   enum class State { kCreated, kRunning, kShutDown };
+
+  // One message on its way, through one or more tries.
+  struct SendJob {
+    std::string topic;
+    std::shared_ptr<TopicPublishInfo> info;
+    SendMessageHeader header;  // queue_id set per try
+    std::string body;          // compressed when large
+    std::string uniq_key;
+    std::chrono::steady_clock::time_point begin;
+    std::chrono::milliseconds timeout{0};
+    int tries = 1;
+    int attempt = 0;
+    std::string last_broker;
+    std::vector<std::string> brokers_sent;
+    std::string last_error = "no try made";
+    int last_code = -1;
+    SendCallback* callback = nullptr;  // async only
+  };
+  struct Target {
+    MessageQueue mq;
+    std::string addr;
+    std::chrono::milliseconds remaining;
+  };
+
+  // Checks and encodes the message once for every try; throws MQClientException.
+  std::shared_ptr<SendJob> Prepare(const Message& msg, std::chrono::milliseconds timeout, int retries);
+  // The next queue and master to try; nullopt when out of tries or time.
+  std::optional<Target> NextTarget(SendJob& job);
+  // True (and *result set) when the broker stored the message; false to try again;
+  // throws for answers retrying cannot fix.
+  bool Judge(SendJob& job, const Target& target, const Result<RemotingCommand>& response,
+             SendResult* result);
+  MQClientException Exhausted(const SendJob& job);
+  void TryAsync(const std::shared_ptr<SendJob>& job);
+  // Calls the job's callback: onSuccess(*result) when `result` is set, else onException.
+  void Complete(SendJob& job, SendResult* result, const MQException* error);
 
   // The topic's publish info: cached, else fetched now. nullptr when there is no route.
   std::shared_ptr<TopicPublishInfo> PublishInfo(const std::string& topic);

@@ -1,4 +1,5 @@
-// DefaultMQProducer: sends messages synchronously, like RocketMQ's DefaultMQProducer.
+// DefaultMQProducer: sends messages, synchronously or with a callback, like RocketMQ's
+// DefaultMQProducer.
 //
 //   sprocket::DefaultMQProducer producer("GID_demo");
 //   producer.setNamesrvAddr("127.0.0.1:9876");
@@ -12,7 +13,8 @@
 // another broker, up to retryTimesWhenSendFailed more times within sendMsgTimeout.
 //
 // Threads: send() may be called from any number of threads at once. Setters take effect
-// at start(). Errors are exceptions (mq_exception.h).
+// at start(). Errors are exceptions (mq_exception.h), or onException for a send with a
+// callback.
 #pragma once
 
 #include <memory>
@@ -27,6 +29,16 @@ namespace sprocket {
 namespace sdk {
 class ProducerImpl;
 }
+
+// The outcome of an asynchronous send. Exactly one of the two is called, once, on the
+// client's I/O thread: keep it short and never call a synchronous send() or shutdown()
+// from it (they would wait for the very thread they run on).
+class SendCallback {
+ public:
+  virtual ~SendCallback() = default;
+  virtual void onSuccess(SendResult& sendResult) = 0;
+  virtual void onException(const MQException& e) = 0;
+};
 
 class DefaultMQProducer {
  public:
@@ -45,6 +57,13 @@ class DefaultMQProducer {
   // a code that retrying cannot fix).
   SendResult send(const Message& msg);
   SendResult send(const Message& msg, long timeoutMillis);
+  // Sends without waiting; the outcome goes to `sendCallback` (not owned; it must live
+  // until called). Failed tries are repeated on another queue up to
+  // retryTimesWhenSendAsyncFailed times within the timeout. Throws, without calling the
+  // callback, only when send() would refuse before sending: not started, bad message,
+  // no route for the topic. Any number may be in flight; the caller bounds them.
+  void send(const Message& msg, SendCallback* sendCallback);
+  void send(const Message& msg, SendCallback* sendCallback, long timeoutMillis);
 
   const std::string& getProducerGroup() const;
   void setProducerGroup(const std::string& group);
@@ -60,6 +79,9 @@ class DefaultMQProducer {
   // Extra tries after a failed one. Default 2.
   void setRetryTimesWhenSendFailed(int times);
   int getRetryTimesWhenSendFailed() const;
+  // Extra tries of an asynchronous send. Default 2.
+  void setRetryTimesWhenSendAsyncFailed(int times);
+  int getRetryTimesWhenSendAsyncFailed() const;
   // Bodies of at least this many bytes are zlib-compressed. Default 4096.
   void setCompressMsgBodyOverHowmuch(int bytes);
   int getCompressMsgBodyOverHowmuch() const;
