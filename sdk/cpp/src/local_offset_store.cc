@@ -4,58 +4,15 @@
 //
 // (RocketMQ's Java client writes fastjson with object map keys, which is not JSON; no
 // other program reads this file, so it is plain JSON here.)
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "common/file_util.h"
 #include "log.h"
 #include "offset_store.h"
 
 namespace sprocket::sdk {
-
-namespace {
-
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
-}
-
-// Writes `data` to `path` so that a crash leaves either the old or the new content.
-Status ReplaceFile(const std::string& path, const std::string& data) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) return Status::IOError("create directory for " + path + ": " + ec.message());
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open", tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = Errno("write", tmp);
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = Errno("fsync", tmp);
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename to", path);
-  return Status::OK();
-}
-
-}  // namespace
 
 LocalFileOffsetStore::LocalFileOffsetStore(std::string path) : path_(std::move(path)) {}
 
@@ -65,14 +22,9 @@ std::string LocalFileOffsetStore::DefaultDir() {
 }
 
 Status LocalFileOffsetStore::Load() {
-  std::ifstream in(path_);
-  if (!in) {
-    if (!std::filesystem::exists(path_)) return Status::OK();  // first start
-    return Errno("open", path_);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = ReadWholeFile(path_);
+  if (!text.ok()) return text.status().IsNotFound() ? Status::OK() : text.status();  // first start
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("offsetTable") ||
       !doc["offsetTable"].is_array()) {
     return Status::InvalidArgument("offset file " + path_ +
@@ -138,7 +90,9 @@ Status LocalFileOffsetStore::WriteFile(const std::map<MessageQueue, int64_t>& of
                      {"offset", offset}});
   }
   nlohmann::json doc = {{"offsetTable", std::move(table)}};
-  return ReplaceFile(path_, doc.dump(2) + "\n");
+  Status dir = CreateDirectories(std::filesystem::path(path_).parent_path().string());
+  if (!dir.ok()) return dir;
+  return WriteFileAtomic(path_, doc.dump(2) + "\n");
 }
 
 }  // namespace sprocket::sdk
