@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j2 --target mqnamesrv mqbroker SyncProducer PushConsumer \
-  sprocket_transport_tcp sprocket_auth_none sprocket_storage_filelog
+cmake --build build -j2 --target mqnamesrv mqbroker SyncProducer PushConsumer mqadmin mqbench \
+  sprocket_transport_tcp sprocket_transport_websocket sprocket_auth_none sprocket_storage_filelog
 mkdir -p data
 
 build/bin/mqnamesrv -c conf/namesrv.conf &
