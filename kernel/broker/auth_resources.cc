@@ -67,6 +67,8 @@ std::vector<std::pair<std::string, AuthAction>> ResolveAuthResources(const Remot
       out.emplace_back(std::string(ext.Get("groupName", ext.Get("group"))), AuthAction::kAdmin);
       break;
     default:
+      // Also the admin reads 28, 202, 203, 208, 300: RocketMQ's PlainAccessValidator names
+      // no resource for them either.
       break;  // no resource: the plugin still sees the code, key and signature
   }
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "broker/broker_stats.h"
 #include "groups/consumer_manager.h"
 #include "groups/consumer_offset_manager.h"
 #include "groups/pull_hold_service.h"
@@ -33,6 +34,7 @@ struct BrokerContext {
   ConsumerOffsetManager offsets;
   SubscriptionGroupManager groups;
   std::unique_ptr<PullHoldService> holds;
+  BrokerStats stats;  // traffic counters for runtime info and consume TPS (admin requests)
 
   // Known once the transports are bound (listenPort may be 0 in tests).
   protocol::HostAddress store_host;  // brokerIP1:listenPort, written into every record

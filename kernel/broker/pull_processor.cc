@@ -168,6 +168,7 @@ void PullProcessor::Process(const Exchange& ex, const RemotingCommand& req, bool
       break;
   }
 
+  ctx_.stats.OnPull(group_name, topic, *queue_id, ex.session()->Id(), code == RS::kSuccess ? r.records.size() : 0);
   // The offset is committed once per request, not again when a held pull is replayed.
   if (allow_suspend && has_commit) {
     ctx_.offsets.Commit(group_name, topic, static_cast<int32_t>(*queue_id), commit_offset);

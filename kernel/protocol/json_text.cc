@@ -1,6 +1,8 @@
 #include "protocol/json_text.h"
 
+#include <bit>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace sprocket::protocol::detail {
@@ -31,10 +33,46 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
+namespace {
+
+// SWAR scanning (bytes of a little-endian word). HasZeroByte/HasByteBelow flag the lowest
+// matching byte exactly (false positives only occur above a true match), so the count of
+// trailing zero bits of the mask, divided by 8, is the index of the first match.
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+inline uint64_t Load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+inline uint64_t HasZeroByte(uint64_t v) { return (v - kOnes) & ~v & kHighs; }
+// Bytes below n (n <= 128).
+inline uint64_t HasByteBelow(uint64_t v, uint64_t n) { return (v - kOnes * n) & ~v & kHighs; }
+inline uint64_t QuoteOrBackslashMask(uint64_t w) {
+  return HasZeroByte(w ^ (kOnes * '"')) | HasZeroByte(w ^ (kOnes * '\\'));
+}
+inline uint64_t NeedsEscapeMask(uint64_t w) { return QuoteOrBackslashMask(w) | HasByteBelow(w, 0x20); }
+
+static_assert(std::endian::native == std::endian::little, "SWAR scanning assumes little endian");
+
+}  // namespace
+
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t run = 0;  // start of the pending run of bytes that need no escaping
   for (size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time up to the next byte that needs escaping.
+    while (i + 8 <= s.size()) {
+      const uint64_t m = NeedsEscapeMask(Load64(s.data() + i));
+      if (m == 0) {
+        i += 8;
+        continue;
+      }
+      i += static_cast<size_t>(__builtin_ctzll(m)) >> 3;
+      break;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
@@ -88,12 +126,12 @@ bool UnescapeJsonString(std::string_view raw, std::string* out) {
   const char* p = raw.data();
   const char* end = p + raw.size();
   while (p < end) {
-    const char* bs = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
-    if (bs == nullptr) {
-      out->append(p, end);
-      return true;
-    }
+    // Runs between escapes are short in practice (message properties escape every
+    // separator), so a plain loop rather than memchr.
+    const char* bs = p;
+    while (bs < end && *bs != '\\') ++bs;
     out->append(p, bs);
+    if (bs == end) return true;
     p = bs + 1;
     if (p == end) return false;
     char c = *p++;
@@ -148,22 +186,31 @@ bool JsonScanner::RawString(std::string_view* raw, bool* escaped) {
   SkipWs();
   if (p_ == end_ || *p_ != '"') return false;
   const char* start = ++p_;
-  const char* q = start;
   bool esc = false;
-  // memchr for the closing quote, then for backslashes before it: most strings have none,
-  // and this is the header decoder's inner loop.
-  while (q < end_) {
-    const char* quote = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
-    if (quote == nullptr) break;
-    const char* bs = static_cast<const char*>(std::memchr(q, '\\', static_cast<size_t>(quote - q)));
-    if (bs == nullptr) {
-      *raw = std::string_view(start, static_cast<size_t>(quote - start));
+  // One pass, eight bytes at a time to the next quote or backslash: cheaper than calling
+  // memchr twice per string, as header strings are short.
+  for (const char* q = start; q < end_;) {
+    if (end_ - q >= 8) {
+      const uint64_t m = QuoteOrBackslashMask(Load64(q));
+      if (m == 0) {
+        q += 8;
+        continue;
+      }
+      q += __builtin_ctzll(m) >> 3;
+    }
+    const char c = *q;
+    if (c == '"') {
+      *raw = std::string_view(start, static_cast<size_t>(q - start));
       *escaped = esc;
-      p_ = quote + 1;
+      p_ = q + 1;
       return true;
     }
-    esc = true;
-    q = bs + 2;  // skip the escaped character, which may be the quote we found
+    if (c == '\\') {
+      esc = true;
+      q += 2;  // skip the escaped character, which may be a quote
+    } else {
+      ++q;
+    }
   }
   p_ = end_;
   return false;  // unterminated

@@ -74,4 +74,31 @@ bool MessageProperties::Erase(std::string_view key) {
   return false;
 }
 
+bool PropertiesView::Parse(std::string_view encoded) {
+  count_ = 0;
+  size_t pos = 0;
+  while (pos < encoded.size()) {
+    size_t next = encoded.find(kPropertySeparator, pos);
+    if (next == std::string_view::npos) next = encoded.size();
+    std::string_view entry = encoded.substr(pos, next - pos);
+    size_t sep = entry.find(kNameValueSeparator);
+    if (sep == std::string_view::npos || sep == 0 || sep + 1 >= entry.size()) return false;
+    if (count_ == kMaxEntries) return false;
+    std::string_view key = entry.substr(0, sep);
+    for (size_t i = 0; i < count_; ++i) {
+      if (entries_[i].first == key) return false;
+    }
+    entries_[count_++] = {key, entry.substr(sep + 1)};
+    pos = next + 1;
+  }
+  return true;
+}
+
+std::string_view PropertiesView::Get(std::string_view key, std::string_view fallback) const {
+  for (size_t i = 0; i < count_; ++i) {
+    if (entries_[i].first == key) return entries_[i].second;
+  }
+  return fallback;
+}
+
 }  // namespace sprocket::protocol

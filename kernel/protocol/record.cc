@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "protocol/byte_order.h"
+#include "protocol/crc32.h"
 #include "sprocket/protocol/codes.h"
 #include "sprocket/protocol/message.h"
 
@@ -50,17 +51,7 @@ Status Bad(const std::string& what) { return Status::Corruption("message record:
 }  // namespace
 
 int32_t BodyCrc(std::string_view body) {
-  // zlib's crc32 takes a uInt length; feed huge bodies in pieces.
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const auto* p = reinterpret_cast<const Bytef*>(body.data());
-  size_t left = body.size();
-  while (left > 0) {
-    auto n = static_cast<uInt>(std::min<size_t>(left, std::numeric_limits<uInt>::max()));
-    crc = crc32(crc, p, n);
-    p += n;
-    left -= n;
-  }
-  return static_cast<int32_t>(crc & 0x7FFFFFFF);
+  return static_cast<int32_t>(detail::Crc32(0, body.data(), body.size()) & 0x7FFFFFFF);
 }
 
 Result<EncodedRecordLayout> EncodeRecord(const RecordInput& in, std::string* out) {

@@ -46,6 +46,34 @@ void ExtFields::Set(std::string_view key, std::string value) {
   items_.emplace_back(std::string(key), std::move(value));
 }
 
+void ExtFields::Recycle() {
+  // Spares past a few KiB (a huge header once) are not worth pinning.
+  constexpr size_t kMaxSpareValue = 4096;
+  while (!items_.empty()) {
+    if (items_.back().second.capacity() <= kMaxSpareValue && spare_.size() < 32) {
+      spare_.push_back(std::move(items_.back()));
+    }
+    items_.pop_back();
+  }
+}
+
+std::string& ExtFields::EmplaceValue(std::string_view key) {
+  if (spare_.empty()) {
+    items_.emplace_back(std::string(key), std::string());
+  } else {
+    items_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+    items_.back().first.assign(key);
+    items_.back().second.clear();
+  }
+  return items_.back().second;
+}
+
+void ExtFields::PopBack() {
+  spare_.push_back(std::move(items_.back()));
+  items_.pop_back();
+}
+
 bool ExtFields::Erase(std::string_view key) {
   for (auto it = items_.begin(); it != items_.end(); ++it) {
     if (it->first == key) {
@@ -70,10 +98,15 @@ std::string_view ExtFields::Get(std::string_view key, std::string_view fallback)
 
 std::optional<int64_t> ExtFields::GetInt(std::string_view key) const {
   const std::string* v = Find(key);
-  if (v == nullptr || v->empty()) return std::nullopt;
+  if (v == nullptr) return std::nullopt;
+  return ParseInt(*v);
+}
+
+std::optional<int64_t> ExtFields::ParseInt(std::string_view v) {
+  if (v.empty()) return std::nullopt;
   // Long.parseLong: an optional sign, then decimal digits, nothing else.
-  const char* first = v->data();
-  const char* last = first + v->size();
+  const char* first = v.data();
+  const char* last = first + v.size();
   if (*first == '+') {
     ++first;
     if (first == last || *first < '0' || *first > '9') return std::nullopt;  // "+-1", "+"
@@ -122,8 +155,16 @@ Status DecodeHeader(std::string_view frame, RemotingCommand* cmd, std::string_vi
     return Status::Corruption("header length " + std::to_string(header_len) + " exceeds frame of " +
                               std::to_string(frame.size()) + " bytes");
   }
-  *cmd = RemotingCommand();
+  // Field by field rather than `*cmd = RemotingCommand()`: a command decoded into again
+  // keeps its extFields buffers (ExtFields::Recycle).
+  cmd->code = 0;
+  cmd->language = LanguageCode::kJava;
   cmd->version = 0;  // what Java leaves in a header that does not name a version
+  cmd->opaque = 0;
+  cmd->flag = 0;
+  cmd->remark.reset();
+  cmd->ext.Recycle();
+  cmd->body.clear();
   std::string_view header = frame.substr(4, header_len);
   Status st;
   if (type == static_cast<uint32_t>(SerializeType::kJson)) {

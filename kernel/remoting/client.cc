@@ -18,6 +18,19 @@ namespace sprocket::remoting {
 using internal::Connection;
 namespace asio = boost::asio;
 
+namespace {
+
+// A callback's exception must not unwind into the caller (or end io.run()).
+void CallSafely(RemotingClient::ResponseCallback& f, Status status) {
+  if (!f) return;
+  try {
+    f(Result<RemotingCommand>(std::move(status)));
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
 // All connection state lives on the I/O thread; public calls post work to it. The only
 // cross-thread state is `running_` (guarded by mu_, so that nothing is posted after the
 // shutdown task) and the two handlers.
@@ -69,33 +82,81 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
     if (!Post(run)) run();
   }
 
-  void InvokeAsync(const std::string& addr, RemotingCommand request,
+  void InvokeAsync(const std::string& addr, RemotingCommand request, std::string_view body,
                    std::chrono::milliseconds timeout, ResponseCallback done) {
     request.opaque = NextOpaque();
     request.flag &= ~(protocol::kFlagResponse | protocol::kFlagOneway);
-    std::string frame = protocol::EncodeFrame(request);
-    if (frame.size() > options_.max_frame_bytes) {
+    // The deadline counts from the call, so time spent connecting is part of the timeout.
+    const auto deadline = Connection::Clock::now() + timeout;
+    bool post = false;
+    bool queued = false;
+    // Encoded into this thread's scratch buffer (no allocation once it has grown), then
+    // copied behind the frames of other requests waiting for the I/O thread, under the
+    // lock only for the copy: the I/O thread takes the same lock to collect them.
+    thread_local std::string scratch;
+    scratch.clear();
+    protocol::EncodeFrame(request, body, &scratch);
+    const size_t frame_size = scratch.size();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (running_) {
+        if (frame_size <= options_.max_frame_bytes) {
+          Staging& st = StagingFor(addr);
+          st.frames.append(scratch);
+          queued = true;
+          st.requests.push_back(Staged{request.opaque, request.code, deadline, timeout, std::move(done)});
+          // One post (and wake-up of the I/O thread) per burst: requests staged while a
+          // drain is pending ride along with it.
+          post = !drain_posted_;
+          drain_posted_ = true;
+        }
+      }
+    }
+    if (scratch.capacity() > kKeepStagingBytes) std::string().swap(scratch);  // after a huge frame
+    if (post) {
+      asio::post(io_, [this] { DrainSubmitted(); });
+    } else if (!queued && frame_size > options_.max_frame_bytes) {
       Complete(std::move(done),
                Status::InvalidArgument("request code " + std::to_string(request.code) + " to " +
-                                       addr + ": frame of " + std::to_string(frame.size()) +
+                                       addr + ": frame of " + std::to_string(frame_size) +
                                        " bytes exceeds the maximum of " +
                                        std::to_string(options_.max_frame_bytes)));
-      return;
+    } else if (!queued) {
+      CallSafely(done, Status::Aborted("remoting client is shut down"));
     }
-    // The deadline counts from the call, so time spent connecting is part of the timeout.
-    auto deadline = Connection::Clock::now() + timeout;
-    int32_t opaque = request.opaque;
-    int32_t code = request.code;
-    // Registered on the I/O thread before the frame is queued, so even an instant answer
-    // finds its pending entry.
-    auto shared_done = std::make_shared<ResponseCallback>(std::move(done));
-    bool posted = Post([this, addr, frame = std::move(frame), opaque, code, deadline, timeout,
-                        shared_done]() mutable {
-      auto conn = GetOrConnect(addr);
-      conn->AddPending(opaque, code, deadline, timeout, std::move(*shared_done));
-      conn->Send(std::move(frame));
-    });
-    if (!posted) (*shared_done)(Status::Aborted("remoting client is shut down"));
+  }
+
+  // I/O thread: registers and queues every staged request. Each is registered before its
+  // frame is queued, so even an instant answer finds its pending entry.
+  void DrainSubmitted() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      draining_.swap(staging_);
+      drain_posted_ = false;
+    }
+    for (Staging& st : draining_) {
+      if (st.requests.empty()) continue;
+      auto conn = GetOrConnect(st.addr);
+      for (Staged& r : st.requests) {
+        conn->AddPending(r.opaque, r.code, r.deadline, r.timeout, std::move(r.done));
+      }
+      conn->Take(&st.frames);
+      st.requests.clear();
+      if (st.frames.capacity() > kKeepStagingBytes) {
+        std::string().swap(st.frames);
+      } else {
+        st.frames.clear();
+      }
+    }
+    // The emptied buffers go back for reuse (for at most kMaxStagingAddrs addresses).
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Staging& st : draining_) {
+      if (staging_.size() >= kMaxStagingAddrs) break;
+      bool present = false;
+      for (const Staging& s : staging_) present = present || s.addr == st.addr;
+      if (!present) staging_.push_back(std::move(st));
+    }
+    draining_.clear();
   }
 
   Status InvokeOneway(const std::string& addr, RemotingCommand request,
@@ -159,6 +220,7 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
         // Tasks posted before this one run first (one thread, FIFO), so every request
         // that made it past Post() is registered before we fail them all.
         asio::post(io_, [this] {
+          DrainSubmitted();  // requests submitted before shutdown get registered, then failed
           shutting_down_ = true;
           auto conns = std::move(connections_);
           connections_.clear();
@@ -261,8 +323,38 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
 
   std::once_flag joined_;
 
+  // Requests on their way from callers' threads to the I/O thread, per address: their
+  // frames back to back, and what the pending table needs for each.
+  struct Staged {
+    int32_t opaque;
+    int32_t code;
+    Connection::Clock::time_point deadline;
+    std::chrono::milliseconds timeout;
+    ResponseCallback done;
+  };
+  struct Staging {
+    std::string addr;
+    std::string frames;
+    std::vector<Staged> requests;
+  };
+  static constexpr size_t kKeepStagingBytes = 4 * 1024 * 1024;
+  static constexpr size_t kMaxStagingAddrs = 16;
+
+  // mu_ held.
+  Staging& StagingFor(const std::string& addr) {
+    for (Staging& st : staging_) {
+      if (st.addr == addr) return st;
+    }
+    Staging& st = staging_.emplace_back();
+    st.addr = addr;
+    return st;
+  }
+
   std::mutex mu_;
   bool running_ = true;
+  std::vector<Staging> staging_;  // mu_
+  bool drain_posted_ = false;     // mu_: a DrainSubmitted is posted and has not swapped yet
+  std::vector<Staging> draining_;  // I/O thread
 
   std::mutex handler_mu_;
   std::shared_ptr<RequestHandler> request_handler_;
@@ -286,7 +378,8 @@ Result<RemotingCommand> RemotingClient::Invoke(const std::string& addr, Remoting
   }
   auto promise = std::make_shared<std::promise<Result<RemotingCommand>>>();
   auto future = promise->get_future();
-  impl_->InvokeAsync(addr, std::move(request), timeout,
+  std::string body = std::move(request.body);
+  impl_->InvokeAsync(addr, std::move(request), body, timeout,
                      [promise](Result<RemotingCommand> r) { promise->set_value(std::move(r)); });
   // The request's own timer always completes the promise; the extra margin only guards
   // against a bug leaving the caller blocked for ever.
@@ -298,7 +391,13 @@ Result<RemotingCommand> RemotingClient::Invoke(const std::string& addr, Remoting
 
 void RemotingClient::InvokeAsync(const std::string& addr, RemotingCommand request,
                                  std::chrono::milliseconds timeout, ResponseCallback done) {
-  impl_->InvokeAsync(addr, std::move(request), timeout, std::move(done));
+  std::string body = std::move(request.body);
+  impl_->InvokeAsync(addr, std::move(request), body, timeout, std::move(done));
+}
+
+void RemotingClient::InvokeAsync(const std::string& addr, RemotingCommand request, std::string_view body,
+                                 std::chrono::milliseconds timeout, ResponseCallback done) {
+  impl_->InvokeAsync(addr, std::move(request), body, timeout, std::move(done));
 }
 
 Status RemotingClient::InvokeOneway(const std::string& addr, RemotingCommand request,

@@ -1,6 +1,11 @@
 // One TCP connection of a RemotingClient: connect (with timeout), frame reading, a write
 // queue and the table of requests waiting for their response.
 //
+// Built for many requests in flight (an asynchronous producer keeps hundreds open): one
+// read brings in as many response frames as fit a 64 KiB buffer, queued frames leave in
+// one gathered write, and request deadlines share one timer (a heap of deadlines) instead
+// of one timer each.
+//
 // Private to kernel/remoting. Every method runs on the client's I/O thread; nothing here
 // is locked.
 #pragma once
@@ -9,7 +14,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -59,9 +63,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Drops a pending entry without running its callback (the frame could not be queued).
   void RemovePending(int32_t opaque);
 
-  // Queues a complete frame (length prefix included). Frames queued before the connection
-  // opens are written, in order, once it does.
-  void Send(std::string frame);
+  // Queues complete frames (length prefix included; any number back to back). Frames
+  // queued before the connection opens are written, in order, once it does.
+  void Send(std::string_view frames);
+  // Same, taking the bytes out of *frames, which is left empty (holding a spare buffer):
+  // swaps buffers instead of copying when nothing else is queued.
+  void Take(std::string* frames);
 
   // Runs `cb` with OK once connected (at once if already), or with the close status.
   void WhenConnected(std::function<void(const Status&)> cb);
@@ -74,18 +81,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Pending {
     int32_t code = 0;
     std::chrono::milliseconds timeout{0};
+    Clock::time_point deadline;
     ResponseCallback done;
-    std::unique_ptr<asio::steady_timer> timer;
+  };
+  // One entry per AddPending; entries of answered requests are skipped when they surface.
+  struct Deadline {
+    Clock::time_point at;
+    int32_t opaque;
+    bool operator>(const Deadline& o) const { return at > o.at; }
   };
 
   void OnConnected();
-  // True (after closing with a "connection lost" status) when a read completed with an
-  // error, or the connection is already closed.
-  bool ReadFailed(const boost::system::error_code& ec);
-  void ReadLength();
-  void ReadFrame(uint32_t length);
-  void OnFrame();
-  void OnPendingTimeout(int32_t opaque);
+  void StartRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  // Handles every complete frame in the buffer. False when the connection closed.
+  bool DeliverFrames();
+  // Makes room for the next read (and for the whole of a frame whose length is buffered).
+  void PrepareBuffer();
+  void OnFrame(std::string_view frame);
+  // Arms the deadline timer for the earliest deadline if it is not armed earlier already.
+  void ArmTimer();
+  void OnTimer();
   void StartWrite();
   Status LostStatus(const std::string& what) const;
 
@@ -101,14 +117,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   Status close_status_;  // why we closed; given to requests that arrive afterwards
 
-  std::array<char, 4> length_buf_{};
-  std::string frame_;  // frame being read, without its length prefix
+  // Read buffer: bytes [begin_, end_) are received and not yet handled.
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t begin_ = 0;
+  size_t end_ = 0;
 
-  std::deque<std::string> out_queue_;
-  std::vector<std::string> writing_;  // frames handed to the current async_write
+  // Frames are appended back to back to out_buf_ and written from write_buf_; the two swap
+  // and keep their capacity, so queueing a frame allocates nothing in the steady state.
+  std::string out_buf_;
+  std::string write_buf_;
   bool write_in_progress_ = false;
 
   std::unordered_map<int32_t, Pending> pending_;
+  std::vector<Deadline> deadlines_;  // min-heap on `at`
+  asio::steady_timer deadline_timer_;
+  Clock::time_point timer_at_ = Clock::time_point::max();  // when the timer fires; max = idle
   std::vector<std::function<void(const Status&)>> connect_waiters_;
 };
 

@@ -5,8 +5,14 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 namespace sprocket {
+
+namespace {
+// The io_context the calling thread runs, if it is a pool thread.
+thread_local boost::asio::io_context* t_current = nullptr;
+}  // namespace
 
 struct IoPool::Slot {
   boost::asio::io_context ctx{1};
@@ -28,7 +34,10 @@ void IoPool::Start() {
   if (started_) return;
   started_ = true;
   for (auto& slot : contexts_) {
-    threads_.emplace_back([ctx = &slot->ctx] { ctx->run(); });
+    threads_.emplace_back([ctx = &slot->ctx] {
+      t_current = ctx;
+      ctx->run();
+    });
   }
 }
 
@@ -38,6 +47,12 @@ void IoPool::Stop() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+}
+
+bool IoPool::DeferOnThisThread(void (*task)()) {
+  if (t_current == nullptr) return false;
+  boost::asio::post(*t_current, task);
+  return true;
 }
 
 boost::asio::io_context& IoPool::At(size_t i) { return contexts_[i % contexts_.size()]->ctx; }

@@ -30,6 +30,12 @@ class IoPool {
   // Round-robin choice for work that has no home (timers, fan-out).
   boost::asio::io_context& Next();
 
+  // On a pool thread: queues `task` to run on this thread after the handler now running
+  // returns — e.g. once a transport has handed over every frame of one read — and
+  // returns true. Elsewhere returns false and does nothing. Lets a handler gather work
+  // per batch of frames (the broker's appends) instead of per frame.
+  static bool DeferOnThisThread(void (*task)());
+
  private:
   struct Slot;
   std::vector<std::unique_ptr<Slot>> contexts_;

@@ -147,7 +147,20 @@ bool RemotingServer::Authorize(const Exchange& ex, const RemotingCommand& reques
 }
 
 void RemotingServer::OnFrame(const std::shared_ptr<Session>& session, std::string_view frame) {
-  RemotingCommand request;
+  // One command per thread, decoded into again and again: its extFields keep their string
+  // buffers, so decoding a request allocates nothing once warm. Handlers get it by
+  // reference for the call only (they copy what a deferred answer needs). A nested call
+  // (not expected from any transport) gets a fresh one.
+  thread_local RemotingCommand reused;
+  thread_local bool reused_busy = false;
+  RemotingCommand fresh;
+  RemotingCommand& request = reused_busy ? fresh : reused;
+  struct BusyMark {
+    bool* flag;
+    bool was;
+    ~BusyMark() { *flag = was; }
+  } mark{&reused_busy, reused_busy};
+  reused_busy = true;
   std::string_view body;
   Status s = protocol::DecodeHeader(frame, &request, &body);
   if (!s.ok()) {

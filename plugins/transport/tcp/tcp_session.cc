@@ -21,6 +21,14 @@ constexpr size_t kInitialBuffer = 64 * 1024;
 constexpr size_t kMinReadSpace = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;
 
+// Frames below kCoalesceBelow bytes are copied into shared buffers of up to kChunkBytes;
+// at most kMaxSpare written buffers of at most kMaxSpareCapacity are kept for reuse (so a
+// session holds at most 128 KiB for this, and only if it sent bursts that large).
+constexpr size_t kCoalesceBelow = 16 * 1024;
+constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kMaxSpare = 2;
+constexpr size_t kMaxSpareCapacity = 64 * 1024;
+
 // How long Close() waits for queued frames to be written before closing anyway.
 constexpr auto kCloseDrainTimeout = std::chrono::seconds(5);
 
@@ -133,7 +141,21 @@ void TcpSession::Send(std::string frame) {
       overflow = true;
     } else {
       queued_bytes_ += frame.size();
-      queue_.push_back(std::move(frame));
+      if (frame.size() >= kCoalesceBelow) {
+        queue_.push_back(std::move(frame));
+        tail_open_ = false;
+      } else {
+        if (!tail_open_ || queue_.back().size() + frame.size() > kChunkBytes) {
+          if (spare_.empty()) {
+            queue_.emplace_back();
+          } else {
+            queue_.push_back(std::move(spare_.back()));
+            spare_.pop_back();
+          }
+          tail_open_ = true;
+        }
+        queue_.back().append(frame);
+      }
       // One post per burst: while a write is scheduled or running, it picks up the queue.
       post = !write_scheduled_;
       write_scheduled_ = true;
@@ -299,6 +321,7 @@ void TcpSession::StartWrite() {
       return;
     }
     inflight_.swap(queue_);  // queue_ gets the drained vector back, keeping its capacity
+    tail_open_ = false;
   }
   iov_.clear();
   for (const std::string& f : inflight_) iov_.emplace_back(f.data(), f.size());
@@ -313,11 +336,18 @@ void TcpSession::OnWritten(const boost::system::error_code& ec) {
   writing_ = false;
   size_t written = 0;
   for (const std::string& f : inflight_) written += f.size();
-  inflight_.clear();
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     queued_bytes_ -= written;
+    for (std::string& f : inflight_) {
+      if (spare_.size() >= kMaxSpare) break;
+      if (f.capacity() <= kMaxSpareCapacity) {
+        f.clear();
+        spare_.push_back(std::move(f));
+      }
+    }
   }
+  inflight_.clear();
   if (finished_) return;
   if (ec) {
     Finish("write: " + ec.message());
@@ -356,6 +386,8 @@ void TcpSession::Finish(std::string_view why) {
     std::lock_guard<std::mutex> lock(send_mu_);
     send_closed_ = true;
     queue_.clear();
+    spare_.clear();
+    tail_open_ = false;
   }
   boost::system::error_code ignored;
   close_timer_.cancel();

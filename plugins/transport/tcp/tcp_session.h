@@ -125,7 +125,13 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   std::atomic<bool> paused_{false};
   std::atomic<bool> close_requested_{false};
   std::mutex send_mu_;
-  std::vector<std::string> queue_;  // frames waiting for the next write (send_mu_)
+  // Frames waiting for the next write (send_mu_). Small frames (responses) are copied back
+  // to back into buffers reused from `spare_`, so sending one allocates nothing and the
+  // caller's string is freed by the thread that made it; big frames (pull responses) are
+  // queued as they are, without a copy.
+  std::vector<std::string> queue_;
+  bool tail_open_ = false;           // queue_.back() is a buffer small frames may join (send_mu_)
+  std::vector<std::string> spare_;   // written buffers kept for reuse (send_mu_)
   size_t queued_bytes_ = 0;         // bytes in queue_ and inflight_ (send_mu_)
   bool write_scheduled_ = false;    // a StartWrite is posted or a write is running (send_mu_)
   bool send_closed_ = false;        // Send drops frames from now on (send_mu_)

@@ -1,6 +1,7 @@
 #include "producer_impl.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <optional>
 
@@ -41,6 +42,46 @@ std::optional<SendStatus> SendStatusOf(int32_t code) {
     case ResponseCode::kSlaveNotAvailable: return SLAVE_NOT_AVAILABLE;
     default: return std::nullopt;
   }
+}
+
+// SEND_MESSAGE_V2 without a body, like BuildSendMessageV2Request but appending the fields
+// (no lookup per field) into a list sized once: this runs for every asynchronous send.
+// Like RocketMQ's RemotingCommand, ROCKETMQ_SERIALIZE_TYPE=ROCKETMQ in the environment
+// selects the binary header (PROTOCOL.md §1.3) instead of JSON; read once. Brokers answer
+// in the request's type; the binary header costs both sides less than JSON.
+protocol::SerializeType SendSerializeType() {
+  static const protocol::SerializeType type = [] {
+    const char* env = std::getenv("ROCKETMQ_SERIALIZE_TYPE");
+    return env != nullptr && std::string_view(env) == "ROCKETMQ" ? protocol::SerializeType::kRocketMQ
+                                                                 : protocol::SerializeType::kJson;
+  }();
+  return type;
+}
+
+RemotingCommand SendV2Header(const SendMessageHeader& h) {
+  RemotingCommand cmd = RemotingCommand::Request(protocol::RequestCode::kSendMessageV2);
+  cmd.language = protocol::LanguageCode::kCpp;
+  cmd.version = protocol::kSprocketVersion;
+  cmd.serialize_type = SendSerializeType();
+  auto num = [](int64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+  };
+  cmd.ext.Reserve(12);
+  cmd.ext.Append("a", h.producer_group);
+  cmd.ext.Append("b", h.topic);
+  cmd.ext.Append("c", h.default_topic);
+  cmd.ext.Append("d", num(h.default_topic_queue_nums));
+  cmd.ext.Append("e", num(h.queue_id));
+  cmd.ext.Append("f", num(h.sys_flag));
+  cmd.ext.Append("g", num(h.born_timestamp));
+  cmd.ext.Append("h", num(h.flag));
+  cmd.ext.Append("i", h.properties);
+  cmd.ext.Append("j", num(h.reconsume_times));
+  cmd.ext.Append("k", h.unit_mode ? "true" : "false");
+  cmd.ext.Append("m", h.batch ? "true" : "false");
+  return cmd;
 }
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -171,20 +212,25 @@ void ProducerImpl::RefreshAllRoutes() {
   for (const auto& topic : topics) UpdatePublishInfo(topic);
 }
 
-std::shared_ptr<ProducerImpl::SendJob> ProducerImpl::Prepare(const Message& msg,
-                                                            std::chrono::milliseconds timeout,
-                                                            int retries) {
+void ProducerImpl::Prepare(const Message& msg, std::chrono::milliseconds timeout, int retries,
+                           SendJob* job) {
   if (state_ != State::kRunning) {
     throw MQClientException(-1, "The producer service state not OK, not started or shut down");
   }
   Status check = CheckMessage(msg, config_.max_message_size);
   if (!check.ok()) throw MQClientException(ResponseCode::kMessageIllegal, check.message());
 
-  auto job = std::make_shared<SendJob>();
+  // assign() rather than `=` throughout: a pooled job keeps its buffers.
   job->begin = Clock::now();
   job->timeout = timeout;
   job->tries = 1 + std::max(0, retries);
-  job->topic = msg.getTopic();
+  job->attempt = 0;
+  job->last_broker.clear();
+  job->brokers_sent.clear();
+  job->last_error.assign("no try made");
+  job->last_code = -1;
+  job->target.reset();
+  job->topic.assign(msg.getTopic());
   job->info = PublishInfo(job->topic);
   if (!job->info || job->info->empty()) {
     throw MQClientException(ClientErrorCode::NOT_FOUND_TOPIC_EXCEPTION,
@@ -193,30 +239,49 @@ std::shared_ptr<ProducerImpl::SendJob> ProducerImpl::Prepare(const Message& msg,
 
   // Everything but the queue id is the same for every try, UNIQ_KEY included: a retry
   // after a lost answer may store the message twice, and consumers can tell by the key.
-  protocol::MessageProperties props;
-  for (const auto& [k, v] : msg.getProperties()) props.Set(k, v);
-  job->uniq_key = msg.getProperty(std::string(protocol::Prop::kUniqKey));
-  if (job->uniq_key.empty()) {
-    job->uniq_key = protocol::NewUniqueMessageId();
-    props.Set(protocol::Prop::kUniqKey, job->uniq_key);
+  // The properties string (MessageProperties' encoding: the message's properties in key
+  // order, then UNIQ_KEY and WAIT when the message has none), written straight into the
+  // job's buffer.
+  std::string& props = job->header.properties;
+  props.clear();
+  bool has_uniq = false, has_wait = false;
+  auto add = [&props](std::string_view k, std::string_view v) {
+    if (!props.empty()) props.push_back('\x02');
+    props.append(k);
+    props.push_back('\x01');
+    props.append(v);
+  };
+  for (const auto& [k, v] : msg.getProperties()) {
+    if (k == protocol::Prop::kUniqKey && !v.empty()) {
+      has_uniq = true;
+      job->uniq_key.assign(v);
+    } else if (k == protocol::Prop::kUniqKey) {
+      continue;  // an empty UNIQ_KEY is replaced below
+    }
+    has_wait = has_wait || k == protocol::Prop::kWaitStoreMsgOk;
+    add(k, v);
   }
-  if (props.Find(protocol::Prop::kWaitStoreMsgOk) == nullptr) {
-    props.Set(protocol::Prop::kWaitStoreMsgOk, "true");
+  if (!has_uniq) {
+    job->uniq_key.assign(protocol::NewUniqueMessageId());
+    add(protocol::Prop::kUniqKey, job->uniq_key);
   }
+  if (!has_wait) add(protocol::Prop::kWaitStoreMsgOk, "true");
   SendMessageHeader& header = job->header;
-  header.producer_group = config_.group;
-  header.topic = job->topic;
-  header.default_topic = config_.create_topic_key;
+  header.producer_group.assign(config_.group);
+  header.topic.assign(job->topic);
+  header.default_topic.assign(config_.create_topic_key);
   header.default_topic_queue_nums = config_.default_topic_queue_nums;
+  header.queue_id = 0;
+  header.sys_flag = 0;
   header.born_timestamp = NowMillis();
   header.flag = msg.getFlag();
-  header.properties = props.Encode();
-  job->body = msg.getBody();
-  if (job->body.size() >= static_cast<size_t>(config_.compress_over_bytes)) {
-    job->body = protocol::Deflate(job->body, 5);
+  header.reconsume_times = 0;
+  if (msg.getBody().size() >= static_cast<size_t>(config_.compress_over_bytes)) {
+    job->body.assign(protocol::Deflate(msg.getBody(), 5));
     header.sys_flag |= protocol::MessageSysFlag::kCompressed;
+  } else {
+    job->body.assign(msg.getBody());
   }
-  return job;
 }
 
 std::optional<ProducerImpl::Target> ProducerImpl::NextTarget(SendJob& job) {
@@ -282,58 +347,94 @@ MQClientException ProducerImpl::Exhausted(const SendJob& job) {
 }
 
 SendResult ProducerImpl::Send(const Message& msg, std::chrono::milliseconds timeout) {
-  auto job = Prepare(msg, timeout, config_.retry_times_when_send_failed);
-  while (auto target = NextTarget(*job)) {
-    auto response = client_->Invoke(target->addr, BuildSendMessageV2Request(job->header, job->body),
-                                     target->remaining);
+  SendJob job;
+  Prepare(msg, timeout, config_.retry_times_when_send_failed, &job);
+  while (auto target = NextTarget(job)) {
+    RemotingCommand request = SendV2Header(job.header);
+    request.body = job.body;
+    auto response = client_->Invoke(target->addr, std::move(request), target->remaining);
     SendResult result;
-    if (Judge(*job, *target, response, &result)) return result;
+    if (Judge(job, *target, response, &result)) return result;
   }
-  throw Exhausted(*job);
+  throw Exhausted(job);
+}
+
+ProducerImpl::SendJob* ProducerImpl::AcquireJob() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!job_pool_.empty()) {
+      SendJob* job = job_pool_.back().release();
+      job_pool_.pop_back();
+      return job;
+    }
+  }
+  return new SendJob();
+}
+
+void ProducerImpl::ReleaseJob(SendJob* job) {
+  job->info.reset();
+  job->callback = nullptr;
+  job->target.reset();
+  // Enough for any sensible window of sends in flight; beyond it jobs are freed.
+  constexpr size_t kMaxPooledJobs = 4096;
+  std::unique_ptr<SendJob> owned(job);
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (job_pool_.size() < kMaxPooledJobs) job_pool_.push_back(std::move(owned));
 }
 
 void ProducerImpl::SendAsync(const Message& msg, SendCallback* callback,
                              std::chrono::milliseconds timeout) {
   if (callback == nullptr) throw MQClientException(-1, "sendCallback is null");
-  auto job = Prepare(msg, timeout, config_.retry_times_when_send_async_failed);
+  SendJob* job = AcquireJob();
+  try {
+    Prepare(msg, timeout, config_.retry_times_when_send_async_failed, job);
+  } catch (...) {
+    ReleaseJob(job);
+    throw;
+  }
   job->callback = callback;
   TryAsync(job);
 }
 
-void ProducerImpl::TryAsync(const std::shared_ptr<SendJob>& job) {
-  auto target = NextTarget(*job);
-  if (!target) {
+void ProducerImpl::TryAsync(SendJob* job) {
+  job->target = NextTarget(*job);
+  if (!job->target) {
     MQClientException e = Exhausted(*job);
-    Complete(*job, nullptr, &e);
+    Complete(job, nullptr, &e);
     return;
   }
-  auto request = BuildSendMessageV2Request(job->header, job->body);
-  const std::string addr = target->addr;
-  const auto remaining = target->remaining;
+  // The body goes into the frame straight from the job (kept for retries): no copy into
+  // the command. The callback captures two pointers, so std::function stores it inline.
   client_->remoting().InvokeAsync(
-      addr, std::move(request), remaining,
-      [this, job, t = std::move(*target)](Result<RemotingCommand> response) {
-        SendResult result;
-        try {
-          if (Judge(*job, t, response, &result)) {
-            Complete(*job, &result, nullptr);
-            return;
-          }
-        } catch (const MQException& e) {
-          Complete(*job, nullptr, &e);  // by reference: MQBrokerException stays one
-          return;
-        }
-        TryAsync(job);  // another queue, preferably on another broker
-      });
+      job->target->addr, SendV2Header(job->header), job->body,
+      job->target->remaining,
+      [this, job](Result<RemotingCommand> response) { OnAsyncResponse(job, response); });
 }
 
-void ProducerImpl::Complete(SendJob& job, SendResult* result, const MQException* error) {
+void ProducerImpl::OnAsyncResponse(SendJob* job, Result<RemotingCommand>& response) {
+  SendResult result;
+  try {
+    if (Judge(*job, *job->target, response, &result)) {
+      Complete(job, &result, nullptr);
+      return;
+    }
+  } catch (const MQException& e) {
+    Complete(job, nullptr, &e);  // by reference: MQBrokerException stays one
+    return;
+  }
+  TryAsync(job);  // another queue, preferably on another broker
+}
+
+void ProducerImpl::Complete(SendJob* job, SendResult* result, const MQException* error) {
+  SendCallback* callback = job->callback;
+  // Back to the pool first: the callback may well send again (and take this job).
+  ReleaseJob(job);
   // The application's callback runs on the I/O thread; whatever it throws stays here.
   try {
     if (result != nullptr) {
-      job.callback->onSuccess(*result);
+      callback->onSuccess(*result);
     } else {
-      job.callback->onException(*error);
+      callback->onException(*error);
     }
   } catch (const std::exception& e) {
     Log().warn("send callback threw: {}", e.what());

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "client_instance.h"
 #include "requests.h"
@@ -42,7 +43,15 @@ class ProducerImpl {
  private:
   enum class State { kCreated, kRunning, kShutDown };
 
-  // One message on its way, through one or more tries.
+  struct Target {
+    MessageQueue mq;
+    std::string addr;
+    std::chrono::milliseconds remaining;
+  };
+  // One message on its way, through one or more tries. Asynchronous sends take jobs from
+  // a pool and give them back when done: the strings and vectors keep their capacity, so
+  // a send in the steady state allocates little, and nothing the sending thread
+  // allocated is freed by the I/O thread (cross-thread frees contend on malloc's arenas).
   struct SendJob {
     std::string topic;
     std::shared_ptr<TopicPublishInfo> info;
@@ -55,18 +64,14 @@ class ProducerImpl {
     int attempt = 0;
     std::string last_broker;
     std::vector<std::string> brokers_sent;
-    std::string last_error = "no try made";
+    std::string last_error;
     int last_code = -1;
     SendCallback* callback = nullptr;  // async only
-  };
-  struct Target {
-    MessageQueue mq;
-    std::string addr;
-    std::chrono::milliseconds remaining;
+    std::optional<Target> target;      // async only: the try in flight
   };
 
-  // Checks and encodes the message once for every try; throws MQClientException.
-  std::shared_ptr<SendJob> Prepare(const Message& msg, std::chrono::milliseconds timeout, int retries);
+  // Checks and encodes the message once for every try into `job`; throws MQClientException.
+  void Prepare(const Message& msg, std::chrono::milliseconds timeout, int retries, SendJob* job);
   // The next queue and master to try; nullopt when out of tries or time.
   std::optional<Target> NextTarget(SendJob& job);
   // True (and *result set) when the broker stored the message; false to try again;
@@ -74,9 +79,13 @@ class ProducerImpl {
   bool Judge(SendJob& job, const Target& target, const Result<RemotingCommand>& response,
              SendResult* result);
   MQClientException Exhausted(const SendJob& job);
-  void TryAsync(const std::shared_ptr<SendJob>& job);
+  void TryAsync(SendJob* job);
+  void OnAsyncResponse(SendJob* job, Result<RemotingCommand>& response);
   // Calls the job's callback: onSuccess(*result) when `result` is set, else onException.
-  void Complete(SendJob& job, SendResult* result, const MQException* error);
+  // Then returns the job to the pool.
+  void Complete(SendJob* job, SendResult* result, const MQException* error);
+  SendJob* AcquireJob();
+  void ReleaseJob(SendJob* job);
 
   // The topic's publish info: cached, else fetched now. nullptr when there is no route.
   std::shared_ptr<TopicPublishInfo> PublishInfo(const std::string& topic);
@@ -92,6 +101,9 @@ class ProducerImpl {
   std::mutex state_mu_;
   std::atomic<State> state_{State::kCreated};
   std::unique_ptr<ClientInstance> client_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SendJob>> job_pool_;  // idle jobs (pool_mu_)
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<TopicPublishInfo>> publish_;

@@ -56,6 +56,7 @@ inline constexpr int32_t kDeleteTopicInBroker = 215;
 inline constexpr int32_t kDeleteTopicInNamesrv = 216;
 inline constexpr int32_t kGetKvlistByNamespace = 219;
 inline constexpr int32_t kGetTopicsByCluster = 224;
+inline constexpr int32_t kQueryTopicConsumeByWho = 300;
 inline constexpr int32_t kGetConsumerRunningInfo = 307;
 inline constexpr int32_t kSendMessageV2 = 310;
 inline constexpr int32_t kSendBatchMessage = 320;
@@ -84,6 +85,7 @@ inline constexpr int32_t kSubscriptionParseFailed = 23;
 inline constexpr int32_t kSubscriptionNotExist = 24;
 inline constexpr int32_t kSubscriptionNotLatest = 25;
 inline constexpr int32_t kSubscriptionGroupNotExist = 26;
+inline constexpr int32_t kConsumerNotOnline = 206;
 }  // namespace ResponseCode
 
 // Pull request sysFlag bits [PullSysFlag].

@@ -69,6 +69,25 @@ class MessageProperties {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+// The same encoded properties as views into the string, for hot paths: no allocation.
+// Parse accepts only what Decode would keep as it is — every entry with a non-empty key
+// and value, no repeated key, at most kMaxEntries — and returns false otherwise (use
+// MessageProperties then). A trailing \x02 is accepted.
+class PropertiesView {
+ public:
+  static constexpr size_t kMaxEntries = 32;
+  using Entry = std::pair<std::string_view, std::string_view>;
+
+  bool Parse(std::string_view encoded);
+  std::string_view Get(std::string_view key, std::string_view fallback = {}) const;
+  const Entry* begin() const { return entries_; }
+  const Entry* end() const { return entries_ + count_; }
+
+ private:
+  Entry entries_[kMaxEntries];
+  size_t count_ = 0;
+};
+
 // Everything needed to encode one record, except what the store fills in
 // (QUEUEOFFSET, PHYSICALOFFSET, STORETIMESTAMP, which are written as 0 here).
 struct RecordInput {

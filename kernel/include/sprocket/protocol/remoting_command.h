@@ -47,12 +47,33 @@ class ExtFields {
  public:
   using Item = std::pair<std::string, std::string>;
 
+  ExtFields() = default;
+  // Copies carry the entries only, not the recycled spares.
+  ExtFields(const ExtFields& o) : items_(o.items_) {}
+  ExtFields& operator=(const ExtFields& o) {
+    items_ = o.items_;
+    return *this;
+  }
+  ExtFields(ExtFields&&) noexcept = default;
+  ExtFields& operator=(ExtFields&&) noexcept = default;
+
   // Adds or replaces.
   void Set(std::string_view key, std::string value);
   void Set(std::string_view key, int64_t value) { Set(key, std::to_string(value)); }
   void SetBool(std::string_view key, bool value) { Set(key, std::string(value ? "true" : "false")); }
   // Adds without checking for an existing key (decoder use; keys are unique on the wire).
   void Append(std::string key, std::string value) { items_.emplace_back(std::move(key), std::move(value)); }
+  // Room for `n` entries (the decoder reserves once instead of growing field by field).
+  void Reserve(size_t n) { items_.reserve(n); }
+  // Empties the list but keeps the entries' string buffers as spares for EmplaceValue, so
+  // that a command decoded into again and again (the server keeps one per I/O thread)
+  // allocates nothing once warm.
+  void Recycle();
+  // Decoder use: appends an entry `key` with an empty value for the caller to fill,
+  // reusing a spare when there is one.
+  std::string& EmplaceValue(std::string_view key);
+  // Decoder use: takes back the last entry (a null value: the entry is dropped).
+  void PopBack();
   bool Erase(std::string_view key);
 
   const std::string* Find(std::string_view key) const;
@@ -61,6 +82,8 @@ class ExtFields {
   std::string_view Get(std::string_view key, std::string_view fallback = {}) const;
   // Java Integer/Long.parseX of the value; nullopt when absent or not a decimal integer.
   std::optional<int64_t> GetInt(std::string_view key) const;
+  // The same parse of a value in hand.
+  static std::optional<int64_t> ParseInt(std::string_view value);
   // "true" (case-insensitive) -> true, anything else present -> false; nullopt when absent.
   std::optional<bool> GetBool(std::string_view key) const;
 
@@ -72,6 +95,7 @@ class ExtFields {
 
  private:
   std::vector<Item> items_;
+  std::vector<Item> spare_;  // recycled entries (see Recycle)
 };
 
 struct RemotingCommand {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sprocket/plugin/status.h"
 #include "sprocket/protocol/remoting_command.h"
@@ -49,6 +50,11 @@ class RemotingClient {
 
   // Same, completing `done` exactly once on the I/O thread.
   void InvokeAsync(const std::string& addr, RemotingCommand request,
+                   std::chrono::milliseconds timeout, ResponseCallback done);
+  // Same, with the body passed apart (request.body is ignored): the frame is encoded
+  // straight from `body`, which need only live during the call. For senders that keep
+  // the body for retries and must not copy it into every try's command.
+  void InvokeAsync(const std::string& addr, RemotingCommand request, std::string_view body,
                    std::chrono::milliseconds timeout, ResponseCallback done);
 
   // Marks the request oneway and sends it; OK once it is queued on a connected socket.

@@ -12,6 +12,10 @@
 // brokers that have a master; a failed try is repeated on another queue, preferably on
 // another broker, up to retryTimesWhenSendFailed more times within sendMsgTimeout.
 //
+// Wire format: send requests use JSON headers, or RocketMQ's binary header when the
+// environment has ROCKETMQ_SERIALIZE_TYPE=ROCKETMQ (read once per process, as RocketMQ's
+// clients do); the binary header is cheaper to write and to parse.
+//
 // Threads: send() may be called from any number of threads at once. Setters take effect
 // at start(). Errors are exceptions (mq_exception.h), or onException for a send with a
 // callback.
@@ -31,8 +35,12 @@ class ProducerImpl;
 }
 
 // The outcome of an asynchronous send. Exactly one of the two is called, once, on the
-// client's I/O thread: keep it short and never call a synchronous send() or shutdown()
-// from it (they would wait for the very thread they run on).
+// producer's I/O thread (the thread of its remoting client, which reads the broker's
+// answers and retries failed tries) — except when the first try cannot even be made (no
+// master address known for any queue, or a timeout <= 0): then onException runs before
+// send() returns, on the caller's thread. Keep it short and never call a synchronous
+// send() or shutdown() from it (they would wait for the very thread they run on); another
+// asynchronous send() from it is fine.
 class SendCallback {
  public:
   virtual ~SendCallback() = default;

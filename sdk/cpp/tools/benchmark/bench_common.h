@@ -44,6 +44,18 @@ int64_t BodySendMicros(const std::string& body);
 std::string FormatLine(const char* label, double seconds, uint64_t msgs, uint64_t bytes,
                        const Histogram::Snapshot& latency);
 
+// Broker CPU and memory over a run: construct before, Report(messages) after.
+class BrokerProbe {
+ public:
+  explicit BrokerProbe(int pid);
+  // Prints "broker pid P: X us CPU per message, RssAnon N KiB" (nothing without a pid).
+  void Report(uint64_t messages) const;
+
+ private:
+  int pid_;
+  int64_t cpu_before_;
+};
+
 int RunProducer(const Options& o);
 int RunConsumer(const Options& o);
 

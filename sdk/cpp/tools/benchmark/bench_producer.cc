@@ -112,14 +112,15 @@ class ProducerWorker {
     return s;
   }
   void Release(Slot* s) {
-    bool was_empty;
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      was_empty = free_.empty();
+      wake = free_.empty();
       free_.push_back(s);
+      wake = wake || free_.size() == slots_.size();
     }
     // Only the sender waits, and only on an empty window (or Drain on a full one).
-    if (was_empty || free_.size() == slots_.size()) cv_.notify_all();
+    if (wake) cv_.notify_all();
   }
 
   const Options& options_;
