@@ -517,19 +517,9 @@ std::string EncodeGroupList(const std::set<std::string>& groups) {
 }
 
 Result<std::set<std::string>> DecodeGroupList(std::string_view json) {
-  auto parsed = ParseLenientJson(json, "GroupList");
-  if (!parsed.ok()) return parsed.status();
-  FieldReader r(parsed.value(), "GroupList");
-  std::set<std::string> groups;
-  if (const nlohmann::json* list = r.Array("groupList")) {
-    for (const auto& g : *list) {
-      std::string v;
-      if (!detail::CoerceString(g, &v)) return Status::Corruption("GroupList: entry is not a string");
-      groups.insert(std::move(v));
-    }
-  }
-  if (!r.ok()) return r.status();
-  return groups;
+  auto groups = detail::DecodeStringListBody(json, "GroupList", "groupList");
+  if (!groups.ok()) return groups.status();
+  return std::set<std::string>(groups->begin(), groups->end());
 }
 
 }  // namespace sprocket::protocol

@@ -217,19 +217,7 @@ std::string EncodeConsumerIdList(const std::vector<std::string>& ids) {
 }
 
 Result<std::vector<std::string>> DecodeConsumerIdList(std::string_view json) {
-  auto parsed = detail::ParseLenientJson(json, "ConsumerListByGroupResponseBody");
-  if (!parsed.ok()) return parsed.status();
-  FieldReader r(parsed.value(), "ConsumerListByGroupResponseBody");
-  std::vector<std::string> ids;
-  if (const nlohmann::json* list = r.Array("consumerIdList")) {
-    for (const auto& v : *list) {
-      std::string id;
-      if (!detail::CoerceString(v, &id)) return Status::Corruption("consumerIdList entry is not a string");
-      ids.push_back(std::move(id));
-    }
-  }
-  if (!r.ok()) return r.status();
-  return ids;
+  return detail::DecodeStringListBody(json, "ConsumerListByGroupResponseBody", "consumerIdList");
 }
 
 }  // namespace sprocket::protocol

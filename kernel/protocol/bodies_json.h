@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -119,5 +120,11 @@ class FieldReader {
   std::string what_;
   Status status_;
 };
+
+// A body that is one object holding one array of strings, e.g. {"consumerIdList":[..]}:
+// the strings in order (numbers and booleans coerced, as fastjson does). Corruption names
+// `what` when the text or an entry is malformed; a missing or null array is empty.
+Result<std::vector<std::string>> DecodeStringListBody(std::string_view json, std::string_view what,
+                                                      const char* field);
 
 }  // namespace sprocket::protocol::detail

@@ -236,4 +236,23 @@ const nlohmann::json* FieldReader::Object(const char* key) {
   return v;
 }
 
+Result<std::vector<std::string>> DecodeStringListBody(std::string_view json, std::string_view what,
+                                                      const char* field) {
+  auto parsed = ParseLenientJson(json, what);
+  if (!parsed.ok()) return parsed.status();
+  FieldReader r(parsed.value(), what);
+  std::vector<std::string> out;
+  if (const nlohmann::json* list = r.Array(field)) {
+    for (const auto& v : *list) {
+      std::string item;
+      if (!CoerceString(v, &item)) {
+        return Status::Corruption(std::string(what) + ": " + field + " entry is not a string");
+      }
+      out.push_back(std::move(item));
+    }
+  }
+  if (!r.ok()) return r.status();
+  return out;
+}
+
 }  // namespace sprocket::protocol::detail

@@ -70,40 +70,6 @@ bool CallSink(const SessionConfig& config, uint64_t id, const std::string& peer,
 
 }  // namespace
 
-// ---- SessionRegistry ----
-
-bool SessionRegistry::Add(const std::shared_ptr<TcpSession>& session) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return false;
-  sessions_.emplace(session->Id(), session);
-  return true;
-}
-
-void SessionRegistry::Remove(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(id);
-  if (sessions_.empty()) empty_.notify_all();
-}
-
-std::vector<std::shared_ptr<TcpSession>> SessionRegistry::BeginStop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  stopping_ = true;
-  std::vector<std::shared_ptr<TcpSession>> out;
-  out.reserve(sessions_.size());
-  for (auto& [id, s] : sessions_) out.push_back(s);
-  return out;
-}
-
-bool SessionRegistry::WaitEmpty(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return empty_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
-}
-
-size_t SessionRegistry::Size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sessions_.size();
-}
-
 // ---- TcpSession: cross-thread entry points ----
 
 TcpSession::TcpSession(uint64_t id, std::string peer, std::string listener,

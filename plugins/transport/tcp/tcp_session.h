@@ -25,6 +25,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "../common/session_registry.h"
 #include "sprocket/plugin/transport.h"
 
 namespace spdlog {
@@ -43,26 +44,8 @@ struct SessionConfig {
   size_t max_queued_bytes = 0;  // Send() beyond this closes the session: the peer is not reading
 };
 
-// The transport's live sessions. Held by shared_ptr by the transport, its listeners and every
-// session, so a handler that runs late never touches a destroyed transport.
-class SessionRegistry {
- public:
-  // False once BeginStop ran: the caller drops the session without starting it.
-  bool Add(const std::shared_ptr<TcpSession>& session);
-  // Called by a session after its OnClose returned (or when it ends without having opened).
-  void Remove(uint64_t id);
-  // Refuses further Adds and returns the sessions that must be closed.
-  std::vector<std::shared_ptr<TcpSession>> BeginStop();
-  // True once every session is removed; false if `timeout` passed first.
-  bool WaitEmpty(std::chrono::milliseconds timeout);
-  size_t Size() const;
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable empty_;
-  bool stopping_ = false;
-  std::unordered_map<uint64_t, std::shared_ptr<TcpSession>> sessions_;
-};
+// The transport's live sessions (../common/session_registry.h).
+using SessionRegistry = transport_common::SessionRegistry<TcpSession>;
 
 class TcpSession final : public Session, public std::enable_shared_from_this<TcpSession> {
  public:

@@ -14,6 +14,7 @@
 #include <spdlog/logger.h>
 
 #include "sprocket/plugin/host.h"
+#include "../common/asio_export_check.h"
 #include "tcp_session.h"
 
 namespace sprocket::tcp {
@@ -97,42 +98,12 @@ void OnAccept(const std::shared_ptr<Listener>& l, const boost::system::error_cod
   AcceptNext(l);
 }
 
-// The plugin carries its own copy of Boost.Asio's header-only code but runs it inside the
-// host's io_context::run(). Asio records the io_context a thread is running in a thread-local
-// call stack; the plugin's code only sees the host's entries if the executable exports its
-// copy of that variable (linked with -rdynamic, CMake ENABLE_EXPORTS). Otherwise the first
-// socket event crashes deep inside asio. This is a property of the whole process, so one
-// probe that runs settles it.
-bool AsioIsShared(asio::io_context& ctx) { return ctx.get_executor().running_in_this_thread(); }
-
-const char* const kNotSharedMessage =
-    "tcp: this program does not share Boost.Asio's thread state with plugins (its io threads "
-    "are invisible to the plugin); link it with -rdynamic (CMake ENABLE_EXPORTS ON)";
-
-// Probes every io_context at once and waits up to 2 s. Probes that do not run in time (io
-// threads not started yet) leave the question to AcceptNext, which checks again.
-Status CheckAsioIsShared(PluginHost& host, spdlog::logger& log) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  std::vector<std::future<bool>> probes;
-  for (size_t i = 0; i < host.IoThreads(); ++i) {
-    asio::io_context& ctx = host.IoContext(i);
-    auto seen = std::make_shared<std::promise<bool>>();
-    probes.push_back(seen->get_future());
-    asio::post(ctx, [&ctx, seen] { seen->set_value(AsioIsShared(ctx)); });
-  }
-  for (auto& probe : probes) {
-    if (probe.wait_until(deadline) != std::future_status::ready) continue;
-    if (!probe.get()) return Status::NotSupported(kNotSharedMessage);
-    return Status::OK();
-  }
-  log.warn("tcp: no io thread ran a probe within 2 s; checking when accepting starts");
-  return Status::OK();
-}
+using transport_common::AsioIsShared;
 
 void AcceptNext(const std::shared_ptr<Listener>& l) {
   if (!AsioIsShared(l->ctx)) {
     // Accepting would crash this process on the first connection; refuse to serve instead.
-    l->config.log->error("{}; not accepting on {}", kNotSharedMessage, l->label);
+    l->config.log->error("{}; not accepting on {}", transport_common::AsioNotSharedMessage("tcp"), l->label);
     boost::system::error_code ignored;
     l->acceptor.close(ignored);
     return;
@@ -157,7 +128,7 @@ Status TcpTransport::Start(FrameSink* sink) {
   if (sink == nullptr) return Status::InvalidArgument("tcp: Start needs a FrameSink");
   const size_t threads = host_.IoThreads();
   if (threads == 0) return Status::InvalidArgument("tcp: the host has no io threads");
-  if (Status s = CheckAsioIsShared(host_, *log_); !s.ok()) return s;
+  if (Status s = transport_common::CheckAsioIsShared(host_, *log_, "tcp"); !s.ok()) return s;
 
   SessionConfig config;
   config.sink = sink;

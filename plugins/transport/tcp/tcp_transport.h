@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/session_registry.h"
 #include "sprocket/plugin/transport.h"
 
 namespace spdlog {
@@ -18,7 +19,7 @@ class logger;
 
 namespace sprocket::tcp {
 
-class SessionRegistry;
+class TcpSession;
 struct Listener;
 
 // One socket to listen on, already validated by the factory.
@@ -47,7 +48,7 @@ class TcpTransport final : public Transport {
   bool stopped_ = false;
   std::vector<Endpoint> endpoints_;
   std::vector<std::shared_ptr<Listener>> listeners_;
-  std::shared_ptr<SessionRegistry> registry_;
+  std::shared_ptr<transport_common::SessionRegistry<TcpSession>> registry_;
 };
 
 }  // namespace sprocket::tcp

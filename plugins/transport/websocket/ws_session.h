@@ -23,6 +23,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "../common/session_registry.h"
 #include "sprocket/plugin/transport.h"
 
 namespace spdlog {
@@ -31,7 +32,9 @@ class logger;
 
 namespace sprocket::ws {
 
-class WsRegistry;
+class WsSession;
+// The transport's live sessions (../common/session_registry.h).
+using WsRegistry = transport_common::SessionRegistry<WsSession>;
 
 // What every session of one transport shares. Copied into each session.
 struct SessionConfig {
@@ -58,27 +61,5 @@ class WsSession : public Session {
 // `socket` is connected and belongs to the io_context the session will live on.
 std::shared_ptr<WsSession> NewWsSession(uint64_t id, std::string peer, boost::asio::ip::tcp::socket socket,
                                         SessionConfig config, std::shared_ptr<WsRegistry> registry);
-
-// The transport's live sessions. Held by shared_ptr by the transport, its listener and every
-// session, so a handler that runs late never touches a destroyed transport. A session leaves
-// it only when it has no asynchronous operation outstanding, so an empty registry means no
-// handler of this plugin is pending for any session.
-class WsRegistry {
- public:
-  // False once BeginStop ran: the caller drops the session without starting it.
-  bool Add(const std::shared_ptr<WsSession>& session);
-  void Remove(uint64_t id);
-  // Refuses further Adds and returns the sessions that must be aborted.
-  std::vector<std::shared_ptr<WsSession>> BeginStop();
-  // True once every session is removed; false if `timeout` passed first.
-  bool WaitEmpty(std::chrono::milliseconds timeout);
-  size_t Size() const;
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable empty_;
-  bool stopping_ = false;
-  std::unordered_map<uint64_t, std::shared_ptr<WsSession>> sessions_;
-};
 
 }  // namespace sprocket::ws

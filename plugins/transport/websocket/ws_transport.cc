@@ -14,6 +14,7 @@
 #include <spdlog/logger.h>
 
 #include "sprocket/plugin/host.h"
+#include "../common/asio_export_check.h"
 #include "ws_session.h"
 
 namespace sprocket::ws {
@@ -95,41 +96,12 @@ void OnAccept(const std::shared_ptr<WsListener>& l, const boost::system::error_c
   AcceptNext(l);
 }
 
-// The plugin carries its own copy of Boost.Asio's (and Beast's) header-only code but runs it
-// inside the host's io_context::run(). Asio records the io_context a thread is running in a
-// thread-local call stack; the plugin's code only sees the host's entries if the executable
-// exports its copy of that variable (linked with -rdynamic, CMake ENABLE_EXPORTS). Otherwise
-// the first socket event crashes deep inside asio. The same probe as the tcp transport's.
-bool AsioIsShared(asio::io_context& ctx) { return ctx.get_executor().running_in_this_thread(); }
-
-const char* const kNotSharedMessage =
-    "websocket: this program does not share Boost.Asio's thread state with plugins (its io "
-    "threads are invisible to the plugin); link it with -rdynamic (CMake ENABLE_EXPORTS ON)";
-
-// Probes every io_context at once and waits up to 2 s. Probes that do not run in time (io
-// threads not started yet) leave the question to AcceptNext, which checks again.
-Status CheckAsioIsShared(PluginHost& host, spdlog::logger& log) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  std::vector<std::future<bool>> probes;
-  for (size_t i = 0; i < host.IoThreads(); ++i) {
-    asio::io_context& ctx = host.IoContext(i);
-    auto seen = std::make_shared<std::promise<bool>>();
-    probes.push_back(seen->get_future());
-    asio::post(ctx, [&ctx, seen] { seen->set_value(AsioIsShared(ctx)); });
-  }
-  for (auto& probe : probes) {
-    if (probe.wait_until(deadline) != std::future_status::ready) continue;
-    if (!probe.get()) return Status::NotSupported(kNotSharedMessage);
-    return Status::OK();
-  }
-  log.warn("websocket: no io thread ran a probe within 2 s; checking when accepting starts");
-  return Status::OK();
-}
+using transport_common::AsioIsShared;
 
 void AcceptNext(const std::shared_ptr<WsListener>& l) {
   if (!AsioIsShared(l->ctx)) {
     // Accepting would crash this process on the first connection; refuse to serve instead.
-    l->config.log->error("{}; not accepting", kNotSharedMessage);
+    l->config.log->error("{}; not accepting", transport_common::AsioNotSharedMessage("websocket"));
     boost::system::error_code ignored;
     l->acceptor.close(ignored);
     return;
@@ -141,40 +113,6 @@ void AcceptNext(const std::shared_ptr<WsListener>& l) {
 }
 
 }  // namespace
-
-// ---- WsRegistry ----
-
-bool WsRegistry::Add(const std::shared_ptr<WsSession>& session) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return false;
-  sessions_.emplace(session->Id(), session);
-  return true;
-}
-
-void WsRegistry::Remove(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(id);
-  if (sessions_.empty()) empty_.notify_all();
-}
-
-std::vector<std::shared_ptr<WsSession>> WsRegistry::BeginStop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  stopping_ = true;
-  std::vector<std::shared_ptr<WsSession>> out;
-  out.reserve(sessions_.size());
-  for (auto& [id, s] : sessions_) out.push_back(s);
-  return out;
-}
-
-bool WsRegistry::WaitEmpty(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return empty_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
-}
-
-size_t WsRegistry::Size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sessions_.size();
-}
 
 // ---- WsTransport ----
 
@@ -188,7 +126,7 @@ Status WsTransport::Start(FrameSink* sink) {
   if (started_) return Status::InvalidArgument("websocket: Start called twice");
   if (sink == nullptr) return Status::InvalidArgument("websocket: Start needs a FrameSink");
   if (host_.IoThreads() == 0) return Status::InvalidArgument("websocket: the host has no io threads");
-  if (Status s = CheckAsioIsShared(host_, *log_); !s.ok()) return s;
+  if (Status s = transport_common::CheckAsioIsShared(host_, *log_, "websocket"); !s.ok()) return s;
 
   SessionConfig config;
   config.sink = sink;

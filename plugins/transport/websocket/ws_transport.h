@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/session_registry.h"
 #include "sprocket/plugin/transport.h"
 
 namespace spdlog {
@@ -19,7 +20,7 @@ class logger;
 
 namespace sprocket::ws {
 
-class WsRegistry;
+class WsSession;
 struct WsListener;
 
 // The options, already validated by the factory.
@@ -49,7 +50,7 @@ class WsTransport final : public Transport {
   bool stopped_ = false;
   std::vector<Endpoint> endpoints_;
   std::shared_ptr<WsListener> listener_;
-  std::shared_ptr<WsRegistry> registry_;
+  std::shared_ptr<transport_common::SessionRegistry<WsSession>> registry_;
 };
 
 }  // namespace sprocket::ws
