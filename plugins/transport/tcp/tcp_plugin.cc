@@ -12,6 +12,7 @@
 #include "sprocket/plugin/abi.h"
 #include "sprocket/plugin/host.h"
 #include "sprocket/plugin/transport.h"
+#include "../common/transport_util.h"
 #include "tcp_transport.h"
 
 namespace {
@@ -20,15 +21,8 @@ using sprocket::PluginHost;
 using sprocket::Result;
 using sprocket::Status;
 using sprocket::Transport;
+using sprocket::transport_common::ParsePort;
 
-// A decimal port 0..65535 and nothing else ("10911", "0").
-std::optional<uint16_t> ParsePort(const std::string& text) {
-  unsigned value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || text.empty() || value > 65535) return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
 
 Result<std::unique_ptr<Transport>> Build(PluginHost& host) {
   const std::string address = host.Option("bindAddress").value_or("0.0.0.0");

@@ -1,4 +1,5 @@
 #include "tcp_session.h"
+#include "../common/transport_util.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,6 +11,9 @@
 #include <spdlog/logger.h>
 
 namespace sprocket::tcp {
+
+using transport_common::ReadBigEndian32;
+
 namespace {
 
 namespace asio = boost::asio;
@@ -32,10 +36,6 @@ constexpr size_t kMaxSpareCapacity = 64 * 1024;
 // How long Close() waits for queued frames to be written before closing anyway.
 constexpr auto kCloseDrainTimeout = std::chrono::seconds(5);
 
-uint32_t ReadBigEndian32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
-}
 
 // asio copies the buffer sequence into the write operation; a std::vector would be copied
 // (one allocation per write). This view lets the operation use the session's vector in place.

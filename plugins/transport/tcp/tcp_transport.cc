@@ -15,6 +15,7 @@
 
 #include "sprocket/plugin/host.h"
 #include "../common/asio_export_check.h"
+#include "../common/transport_util.h"
 #include "tcp_session.h"
 
 namespace sprocket::tcp {
@@ -44,26 +45,17 @@ struct Listener {
   const std::shared_ptr<SessionRegistry> registry;
 };
 
+using transport_common::AsioIsShared;
+using transport_common::FormatPeer;
+using transport_common::kAcceptRetryDelay;
+using transport_common::kMinQueuedBytes;
+using transport_common::kStopWaitLog;
+
 namespace {
 
 std::atomic<size_t> g_next_io_context{0};
 
-// After an accept error such as EMFILE, wait instead of spinning on the same error.
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-// Stop logs at this interval while it waits, so a stuck io thread is visible.
-constexpr auto kStopWaitLog = std::chrono::seconds(5);
-// The send queue may hold a few maximal frames before the peer counts as not reading.
-constexpr size_t kMinQueuedBytes = 64 * 1024 * 1024;
 
-// "a.b.c.d:port" or "[v6]:port"; an IPv4 peer on a dual-stack socket reads as IPv4.
-std::string FormatPeer(const tcp::endpoint& ep) {
-  asio::ip::address a = ep.address();
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  }
-  if (a.is_v6()) return "[" + a.to_string() + "]:" + std::to_string(ep.port());
-  return a.to_string() + ":" + std::to_string(ep.port());
-}
 
 void AcceptNext(const std::shared_ptr<Listener>& l);
 
@@ -98,7 +90,6 @@ void OnAccept(const std::shared_ptr<Listener>& l, const boost::system::error_cod
   AcceptNext(l);
 }
 
-using transport_common::AsioIsShared;
 
 void AcceptNext(const std::shared_ptr<Listener>& l) {
   if (!AsioIsShared(l->ctx)) {

@@ -1,6 +1,7 @@
 // The Beast side of a websocket session: HTTP upgrade, one RocketMQ frame per binary
 // message, ordered writes, close handshakes. See README.md for the behaviour table.
 #include "ws_session.h"
+#include "../common/transport_util.h"
 
 #include <atomic>
 #include <deque>
@@ -24,6 +25,9 @@
 #include <spdlog/logger.h>
 
 namespace sprocket::ws {
+
+using transport_common::ReadBigEndian32;
+
 namespace {
 
 namespace asio = boost::asio;
@@ -46,10 +50,6 @@ constexpr uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 // not pin MaxFrameBytes of memory.
 constexpr size_t kShrinkAbove = 1024 * 1024;
 
-uint32_t ReadBigEndian32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
-}
 
 // Sink callbacks are kernel code; an exception from one must not unwind through the host's
 // io_context::run (it would stop an io thread). It is logged and the session closed.
