@@ -33,6 +33,12 @@ class FileLogStore final : public MessageStore {
   QueueOffset OffsetForTime(std::string_view topic, int32_t queue_id, int64_t timestamp_ms) override;
   Result<RecordRead> ReadAt(LogPosition position) override;
   std::vector<std::pair<std::string, int32_t>> ListQueues() override;
+  Result<std::vector<LogPosition>> LookupKey(std::string_view topic, std::string_view key, int64_t begin_ms,
+                                             int64_t end_ms, int32_t max_results) override;
+  Result<LogChunk> ReadLog(LogPosition from, int64_t max_bytes) override;
+  Status AppendReplica(LogPosition at, ByteView chunk) override;
+  Status TruncateLog(LogPosition position) override;
+  Result<RetentionResult> DeleteExpired(const RetentionPolicy& policy) override;
   Status Flush() override;
   StoreStats Stats() override;
   Status Close() override;

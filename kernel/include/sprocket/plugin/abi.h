@@ -24,7 +24,7 @@
 namespace sprocket {
 
 // Bumped on every change to the headers listed above. See the guard test.
-inline constexpr uint32_t kPluginAbiVersion = 2;
+inline constexpr uint32_t kPluginAbiVersion = 3;
 
 enum class PluginKind : uint32_t { kStorage = 1, kTransport = 2, kAuth = 3 };
 

@@ -107,9 +107,16 @@ struct ReadQueueResult {
   QueueOffset max_offset;   // one past the last written offset (exclusive)
 };
 
+// How much one ReadQueue may return. RocketMQ lowers both limits when the records have
+// probably left the page cache (maxTransferCountOnMessageInDisk/...BytesOnMessageInDisk):
+// a store that can tell (the file log: the records start more than
+// accessMessageInMemoryMaxRatio (40%) of physical memory behind the log end) applies the
+// *_on_disk pair instead; a store that cannot applies the first pair.
 struct ReadLimits {
   int32_t max_count = 32;
   int64_t max_bytes = 256 * 1024;  // stop before exceeding this many record bytes (>= 1 record)
+  int32_t max_count_on_disk = 8;
+  int64_t max_bytes_on_disk = 64 * 1024;
 };
 
 struct QueueRangeResult {
@@ -128,6 +135,47 @@ struct StoreStats {
   LogPosition log_end;          // one past the last appended byte
   LogPosition durable_end;      // one past the last byte known to be on disk
   int64_t records_appended = 0; // since open
+  int64_t disk_bytes = 0;       // bytes the store's files take on disk (0 for a memory store)
+};
+
+// A piece of the log as bytes, for replication (ReadLog -> AppendReplica).
+//
+// A chunk is a run of whole entries laid end to end, starting at a record boundary. An
+// entry is either a record (PROTOCOL.md §5.1; its TOTALSIZE field gives its length) or a
+// blank: int32 length | int32 0xCBD43194 (kBlankMagic) | length - 8 bytes of anything,
+// which stands for `length` bytes of log positions that hold no record (the file log's
+// end-of-segment marker, PROTOCOL.md §7.3). A store that never writes blanks still accepts
+// them in AppendReplica and keeps the positions they cover empty, so that every store
+// holds the leader's records at the leader's positions.
+inline constexpr uint32_t kBlankMagic = 0xCBD43194u;
+
+struct LogChunk {
+  LogPosition start;   // == the `from` asked for
+  LogPosition next;    // start + bytes.size: where the next ReadLog continues
+  ByteView bytes;      // valid while `hold` is alive
+  std::shared_ptr<const void> hold;
+};
+
+// What DeleteExpired may remove. Stores delete whole *units* from the front of the log,
+// oldest first, and never the unit being appended to. For the file log a unit is one
+// commit-log segment; a store without segments uses ranges of mappedFileSizeCommitLog
+// bytes of log positions (unit k covers [k*size, (k+1)*size); a record belongs to the unit
+// it starts in) so that retention behaves alike everywhere.
+struct RetentionPolicy {
+  // A unit is expired when the newest record in it was stored before this time
+  // (ms since epoch): the kernel passes now - fileReservedTime.
+  int64_t expire_before_ms = 0;
+  // Also delete the oldest units that have not expired (the disk is nearly full:
+  // RocketMQ's diskSpaceCleanForciblyRatio).
+  bool force = false;
+  // Delete at most this many units per call (RocketMQ's deleteFileBatchMax).
+  int32_t max_units = 10;
+};
+
+struct RetentionResult {
+  int32_t units_deleted = 0;
+  int64_t bytes_freed = 0;  // on-disk bytes given back (the record bytes for a memory store)
+  LogPosition log_min;      // the first readable position afterwards
 };
 
 class MessageStore {
@@ -167,6 +215,46 @@ class MessageStore {
   // the kernel's view after a restart.
   virtual std::vector<std::pair<std::string, int32_t>> ListQueues() = 0;
 
+  // Positions of records of `topic` indexed under `key` (AppendRequest::keys: UNIQ_KEY and
+  // KEYS entries) with a store time in [begin_ms, end_ms], newest first, at most
+  // `max_results`. A hash index may return positions of records with other keys (the
+  // caller reads each with ReadAt and checks); it never misses a record it indexed and
+  // still holds. RocketMQ's QUERY_MESSAGE. NotSupported from a store without a key index.
+  virtual Result<std::vector<LogPosition>> LookupKey(std::string_view topic, std::string_view key,
+                                                     int64_t begin_ms, int64_t end_ms,
+                                                     int32_t max_results) = 0;
+
+  // --- Replication: the log as bytes. A follower built from a leader's ReadLog chunks
+  // through AppendReplica holds the same records at the same positions and queue offsets;
+  // ReadLog on both then returns byte-identical chunks.
+
+  // Up to max_bytes of whole entries from `from` (at least one entry, however large, when
+  // from < log end); an empty chunk when from == log end. `from` must be a position a
+  // record or blank starts at (a follower's log end): InvalidArgument otherwise or past
+  // the end, NotFound when it was deleted (below log_min).
+  virtual Result<LogChunk> ReadLog(LogPosition from, int64_t max_bytes) = 0;
+
+  // Follower side: stores a chunk read from a leader at `at`, which must equal this store's
+  // log end, except that an empty store (nothing ever appended) starts its log at any `at`.
+  // Records keep their QUEUEOFFSET, PHYSICALOFFSET and STORETIMESTAMP as sent (a record
+  // whose PHYSICALOFFSET differs from its position is Corruption); queue offsets are taken
+  // from the records, not assigned. Synchronous: on OK the records are readable; they are
+  // durable per flushDiskType like appended ones (SYNC_FLUSH: before returning).
+  // Must not be mixed with Append on the same store.
+  virtual Status AppendReplica(LogPosition at, ByteView chunk) = 0;
+
+  // Drops every record at or after `position` (a record boundary, at most the log end),
+  // with their queue and key index entries: queue max offsets move back, the next Append
+  // or AppendReplica goes to `position`. A follower whose log diverged from a new leader.
+  // Synchronous and durable on return.
+  virtual Status TruncateLog(LogPosition position) = 0;
+
+  // Retention: see RetentionPolicy. Afterwards ReadQueue below a queue's new min_offset
+  // gives kOffsetTooSmall, ReadAt/ReadLog below log_min give NotFound, LookupKey no longer
+  // returns deleted records. Called by the kernel's retention service (every 10 s when it
+  // is time to delete: deleteWhen hour or disk over diskMaxUsedSpaceRatio).
+  virtual Result<RetentionResult> DeleteExpired(const RetentionPolicy& policy) = 0;
+
   // Forces everything appended so far to disk.
   virtual Status Flush() = 0;
 
@@ -180,7 +268,8 @@ class MessageStore {
 
 // Config keys every storage plugin may read (kernel keys, via PluginHost::Option):
 //   flushDiskType (ASYNC_FLUSH | SYNC_FLUSH), syncFlushTimeout (ms, 5000),
-//   flushIntervalCommitLog (ms, 500), maxMessageSize (bytes, 4194304).
+//   flushIntervalCommitLog (ms, 500), maxMessageSize (bytes, 4194304),
+//   mappedFileSizeCommitLog / mapedFileSizeCommitLog (bytes, 1 GiB: the retention unit).
 // The factory opens (and, after a crash, recovers) the store under PluginHost::DataDir().
 using storage_factory_t = Result<std::unique_ptr<MessageStore>>(PluginHost& host);
 

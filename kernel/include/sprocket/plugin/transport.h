@@ -14,11 +14,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sprocket/plugin/status.h"
+#include "sprocket/plugin/types.h"
 
 namespace sprocket {
 
@@ -37,13 +39,29 @@ class Session {
   virtual const std::string& Peer() const = 0;
 
   // Which listener accepted it: "main", "vip" (the broker's listenPort-2) or a
-  // transport-specific label such as "websocket". The kernel refuses PULL_MESSAGE on "vip".
+  // transport-specific label such as "ws" (the websocket plugin). The kernel refuses PULL_MESSAGE on "vip".
   virtual const std::string& Listener() const = 0;
 
   // Queues one complete frame, *including* its 4-byte length prefix, for sending.
   // Thread-safe; may be called from any thread. Frames go out whole and in call order.
   // After Close (or once the peer is gone) the frame is dropped silently.
   virtual void Send(std::string frame) = 0;
+
+  // Queues one frame made of `head` (the length prefix, the header and possibly the start
+  // of the body) followed by `parts`, which stay valid while `hold` is alive: a pull
+  // response can then go out straight from a store's mapped segment (writev) instead of
+  // being copied into one buffer. Same ordering and thread-safety as Send; the transport
+  // drops `hold` once the bytes are written or dropped. The default joins the pieces and
+  // calls Send.
+  virtual void SendParts(std::string head, std::span<const ByteView> parts,
+                         std::shared_ptr<const void> hold) {
+    size_t total = head.size();
+    for (const ByteView& p : parts) total += p.size;
+    head.reserve(total);
+    for (const ByteView& p : parts) head.append(p.data, p.size);
+    hold.reset();
+    Send(std::move(head));
+  }
 
   // Stops (true) or resumes (false) reading from the peer: back-pressure for the kernel.
   // Thread-safe.
