@@ -18,12 +18,15 @@ KeyRules BrokerKeyRules() {
       "defaultTopicQueueNums", "maxMessageSize", "longPollingEnable", "shortPollingTimeMills",
       "registerNameServerPeriod", "registerBrokerTimeoutMills", "brokerPermission", "regionId",
       "traceOn", "clusterTopicEnable", "brokerTopicEnable", "flushConsumerOffsetInterval",
-      "clientChannelExpiredMillis", "accessMessageInMemoryMaxRatio", "aclEnable", "storePlugin"};
+      "clientChannelExpiredMillis", "accessMessageInMemoryMaxRatio", "aclEnable", "storePlugin",
+      "deleteWhen", "fileReservedTime", "diskMaxUsedSpaceRatio", "cleanResourceInterval",
+      "cleanFileForciblyEnable", "diskSpaceCleanForciblyRatio", "deleteFileBatchMax",
+      "maxTransferBytesOnMessageInMemory", "maxTransferCountOnMessageInMemory",
+      "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk"};
   // RocketMQ keys accepted with a warning. Each becomes real in the issue that builds it.
   rules.rocketmq_other = {
       "rocketmqHome", "brokerIP2", "haListenPort", "haMasterAddress", "storePathCommitLog",
-      "storePathConsumeQueue", "storePathIndex", "storeCheckpoint", "deleteWhen",
-      "fileReservedTime", "diskMaxUsedSpaceRatio", "cleanResourceInterval",
+      "storePathConsumeQueue", "storePathIndex", "storeCheckpoint",
       "deleteCommitLogFilesInterval", "destroyMapedFileIntervalForcibly",
       "redeleteHangedFileInterval", "messageDelayLevel", "transientStorePoolEnable",
       "transientStorePoolSize", "slaveReadEnable", "offsetCheckInSlave", "enablePropertyFilter",
@@ -34,9 +37,7 @@ KeyRules BrokerKeyRules() {
       "sendThreadPoolQueueCapacity", "pullThreadPoolQueueCapacity",
       "waitTimeMillsInSendQueue", "waitTimeMillsInPullQueue", "useReentrantLockWhenPutMessage",
       "warmMapedFileEnable", "flushCommitLogLeastPages", "flushCommitLogThoroughInterval",
-      "flushConsumeQueueLeastPages", "flushIntervalConsumeQueue", "maxTransferBytesOnMessageInMemory",
-      "maxTransferCountOnMessageInMemory", "maxTransferBytesOnMessageInDisk",
-      "maxTransferCountOnMessageInDisk", "maxHashSlotNum", "maxIndexNum", "messageIndexEnable",
+      "flushConsumeQueueLeastPages", "flushIntervalConsumeQueue", "maxHashSlotNum", "maxIndexNum", "messageIndexEnable",
       "messageIndexSafe", "haSendHeartbeatInterval", "haHousekeepingInterval",
       "haTransferBatchSize", "haSlaveFallbehindMax", "slaveTimeout", "transactionTimeOut",
       "transactionCheckMax", "transactionCheckInterval", "rejectTransactionMessage",
@@ -97,6 +98,28 @@ Result<BrokerConfig> BrokerConfigFrom(const Config& config) {
   SPROCKET_GET_INT(flush_consumer_offset_interval, "flushConsumerOffsetInterval");
   SPROCKET_GET_INT(client_channel_expired_millis, "clientChannelExpiredMillis");
   SPROCKET_GET_INT(access_message_in_memory_max_ratio, "accessMessageInMemoryMaxRatio");
+  SPROCKET_GET_INT(retention.file_reserved_hours, "fileReservedTime");
+  SPROCKET_GET_INT(retention.disk_max_used_space_ratio, "diskMaxUsedSpaceRatio");
+  SPROCKET_GET_INT(retention.clean_resource_interval_ms, "cleanResourceInterval");
+  SPROCKET_GET_BOOL(retention.clean_file_forcibly_enable, "cleanFileForciblyEnable");
+  SPROCKET_GET_INT(retention.delete_file_batch_max, "deleteFileBatchMax");
+  SPROCKET_GET_INT(max_transfer_bytes_in_memory, "maxTransferBytesOnMessageInMemory");
+  SPROCKET_GET_INT(max_transfer_count_in_memory, "maxTransferCountOnMessageInMemory");
+  SPROCKET_GET_INT(max_transfer_bytes_on_disk, "maxTransferBytesOnMessageInDisk");
+  SPROCKET_GET_INT(max_transfer_count_on_disk, "maxTransferCountOnMessageInDisk");
+  {
+    auto hours = ParseDeleteWhen(config.GetString("deleteWhen", "04"));
+    if (!hours.ok()) return hours.status();
+    b.retention.delete_hours = *hours;
+    std::string forcibly = config.GetString("diskSpaceCleanForciblyRatio", "0.85");
+    char* end = nullptr;
+    double ratio = std::strtod(forcibly.c_str(), &end);
+    if (end == forcibly.c_str() || *end != '\0' || !(ratio > 0 && ratio <= 1)) {
+      return Status::InvalidArgument("diskSpaceCleanForciblyRatio must be a fraction in (0, 1], got '" + forcibly +
+                                     "'");
+    }
+    b.retention.disk_space_clean_forcibly_ratio = ratio;
+  }
 #undef SPROCKET_GET_INT
 #undef SPROCKET_GET_BOOL
 
@@ -131,6 +154,15 @@ Result<BrokerConfig> BrokerConfigFrom(const Config& config) {
     return Status::InvalidArgument("defaultTopicQueueNums must be 1..1024");
   }
   if (b.max_message_size <= 0) return Status::InvalidArgument("maxMessageSize must be > 0");
+  if (b.retention.file_reserved_hours < 0) return Status::InvalidArgument("fileReservedTime must be >= 0 (hours)");
+  if (b.retention.clean_resource_interval_ms < 10) {
+    return Status::InvalidArgument("cleanResourceInterval must be >= 10 (ms)");
+  }
+  if (b.retention.delete_file_batch_max < 1) return Status::InvalidArgument("deleteFileBatchMax must be >= 1");
+  if (b.max_transfer_bytes_in_memory < 1 || b.max_transfer_count_in_memory < 1 || b.max_transfer_bytes_on_disk < 1 ||
+      b.max_transfer_count_on_disk < 1) {
+    return Status::InvalidArgument("maxTransfer{Bytes,Count}OnMessageIn{Memory,Disk} must be >= 1");
+  }
   if (b.register_name_server_period < 10000) b.register_name_server_period = 10000;
   if (b.register_name_server_period > 60000) b.register_name_server_period = 60000;
   if (b.broker_ip1.empty()) b.broker_ip1 = LocalIPv4();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/retention_service.h"
 #include "common/config.h"
 
 namespace sprocket::broker {
@@ -35,6 +36,12 @@ struct BrokerConfig {
   int64_t flush_consumer_offset_interval = 5000;
   int64_t client_channel_expired_millis = 120000;  // Sprocket key
   int64_t access_message_in_memory_max_ratio = 40;
+  // Pull limits (MessageStoreConfig): in memory, and when the store says the data is on disk.
+  int32_t max_transfer_bytes_in_memory = 256 * 1024;
+  int32_t max_transfer_count_in_memory = 32;
+  int32_t max_transfer_bytes_on_disk = 64 * 1024;
+  int32_t max_transfer_count_on_disk = 8;
+  RetentionSettings retention;  // deleteWhen, fileReservedTime, diskMaxUsedSpaceRatio, ...
 };
 
 KeyRules BrokerKeyRules();

@@ -143,6 +143,8 @@ Status BrokerController::GoLive() {
     }
   }));
   for (auto& t : tasks_) t->Start();
+  retention_ = std::make_unique<RetentionService>(c.config.retention, c.store, c.config.store_path_root_dir);
+  retention_->Start();
   live_ = true;
   GetLogger("broker")->info("broker {} ({}/{}) serving at {}", c.config.broker_name, c.config.broker_cluster_name,
                             c.config.broker_id, c.broker_addr);
@@ -156,6 +158,7 @@ void BrokerController::Shutdown() {
   if (registrar_) registrar_->Stop(/*unregister=*/true);
   for (auto& t : tasks_) t->Stop();
   tasks_.clear();
+  if (retention_) retention_->Stop();
   if (ctx_->holds) ctx_->holds->Stop();
   if (Status s = ctx_->offsets.Persist(); !s.ok()) GetLogger("offset")->error("persist: {}", s.ToString());
   if (client_) client_->Shutdown();

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "broker/broker_context.h"
+#include "broker/retention_service.h"
 #include "server/periodic_task.h"
 #include "sprocket/remoting/client.h"
 
@@ -29,6 +30,7 @@ class BrokerController {
   std::unique_ptr<remoting::RemotingClient> client_;
   std::unique_ptr<NamesrvRegistrar> registrar_;
   std::vector<std::unique_ptr<PeriodicTask>> tasks_;
+  std::unique_ptr<RetentionService> retention_;
   bool live_ = false;
 };
 

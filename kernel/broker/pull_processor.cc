@@ -122,9 +122,12 @@ void PullProcessor::Process(const Exchange& ex, const RemotingCommand& req, bool
   filter.match_all = sub.sub_string.empty() || sub.sub_string == "*";
   filter.codes = sub.code_set;
   ReadLimits limits;
-  // RocketMQ's maxTransferCountOnMessageInMemory / maxTransferBytesOnMessageInMemory.
-  limits.max_count = static_cast<int32_t>(std::clamp<int64_t>(*max_msg_nums, 1, 32));
-  limits.max_bytes = 256 * 1024;
+  // RocketMQ's maxTransfer{Count,Bytes}OnMessageIn{Memory,Disk}; the store picks the pair.
+  limits.max_count = static_cast<int32_t>(
+      std::clamp<int64_t>(*max_msg_nums, 1, ctx_.config.max_transfer_count_in_memory));
+  limits.max_bytes = ctx_.config.max_transfer_bytes_in_memory;
+  limits.max_count_on_disk = std::min(limits.max_count, ctx_.config.max_transfer_count_on_disk);
+  limits.max_bytes_on_disk = ctx_.config.max_transfer_bytes_on_disk;
   ReadQueueResult r = ctx_.store.ReadQueue(topic, static_cast<int32_t>(*queue_id), QueueOffset(*queue_offset),
                                            limits, filter);
   if (!r.status.ok()) {
@@ -190,7 +193,7 @@ void PullProcessor::Process(const Exchange& ex, const RemotingCommand& req, bool
   resp.ext.Set("minOffset", min);
   resp.ext.Set("maxOffset", max);
   if (code == RS::kSuccess) {
-    ex.ReplyParts(std::move(resp), r.records);
+    ex.ReplyParts(std::move(resp), r.records, std::move(r.hold));
   } else {
     ex.Reply(std::move(resp));
   }

@@ -31,24 +31,23 @@ void Exchange::Reply(RemotingCommand response, std::string_view body) const {
   session_->Send(std::move(frame));
 }
 
-void Exchange::ReplyParts(RemotingCommand response, std::span<const ByteView> parts) const {
+void Exchange::ReplyParts(RemotingCommand response, std::span<const ByteView> parts,
+                          std::shared_ptr<const void> hold) const {
   if (oneway_) return;
   Prepare(response);
   size_t body_size = 0;
   for (const auto& p : parts) body_size += p.size;
-  // Encode the header with an empty body, then patch the length prefix and append the
-  // pieces: one allocation for the whole frame, one copy of each record.
-  std::string frame;
-  protocol::EncodeFrame(response, std::string_view(), &frame);
-  size_t head_size = frame.size();
-  frame.reserve(head_size + body_size);
-  uint32_t total = static_cast<uint32_t>(head_size - 4 + body_size);
-  frame[0] = static_cast<char>(total >> 24);
-  frame[1] = static_cast<char>(total >> 16);
-  frame[2] = static_cast<char>(total >> 8);
-  frame[3] = static_cast<char>(total);
-  for (const auto& p : parts) frame.append(p.data, p.size);
-  session_->Send(std::move(frame));
+  // Encode the header with an empty body, then patch the length prefix to cover the parts.
+  // The transport writes the parts from where they are (SendParts): a pull response goes
+  // out of the store's mapped segment without being copied into a frame.
+  std::string head;
+  protocol::EncodeFrame(response, std::string_view(), &head);
+  uint32_t total = static_cast<uint32_t>(head.size() - 4 + body_size);
+  head[0] = static_cast<char>(total >> 24);
+  head[1] = static_cast<char>(total >> 16);
+  head[2] = static_cast<char>(total >> 8);
+  head[3] = static_cast<char>(total);
+  session_->SendParts(std::move(head), parts, std::move(hold));
 }
 
 void Exchange::ReplyCode(int32_t code, std::string remark) const {

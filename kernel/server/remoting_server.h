@@ -51,7 +51,10 @@ class Exchange {
   // (or response.body when empty). Does nothing for oneway requests.
   void Reply(RemotingCommand response, std::string_view body = {}) const;
   // Same, with a body made of several pieces (pull responses: records back to back).
-  void ReplyParts(RemotingCommand response, std::span<const ByteView> parts) const;
+  // Replies with `parts` as the body, sent from where they are; `hold` keeps them alive
+  // until the transport has written them.
+  void ReplyParts(RemotingCommand response, std::span<const ByteView> parts,
+                  std::shared_ptr<const void> hold) const;
   // Shorthand for an error/plain response with a remark.
   void ReplyCode(int32_t code, std::string remark = {}) const;
 

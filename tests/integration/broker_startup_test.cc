@@ -114,9 +114,9 @@ TEST_F(BrokerStartupTest, RocketMQKeyNotImplementedIsAWarningOnly) {
   ChildProcess p;
   ASSERT_TRUE(p.Start({BinPath("mqbroker"), "-D", "listenPort=0", "-D", "bindAddress=127.0.0.1", "-D",
                        "storePathRootDir=" + dir_.Sub("store"), "-D", "pluginDir=" + plugin_dir_, "-D",
-                       "deleteWhen=04"}));
+                       "haListenPort=10912"}));
   EXPECT_FALSE(p.WaitForLine("Sprocket endpoints:", 20s).empty()) << p.Stderr();
-  EXPECT_NE(p.Stderr().find("RocketMQ key 'deleteWhen' is not implemented"), std::string::npos) << p.Stderr();
+  EXPECT_NE(p.Stderr().find("RocketMQ key 'haListenPort' is not implemented"), std::string::npos) << p.Stderr();
   EXPECT_EQ(p.Stop(), 0);
 }
 

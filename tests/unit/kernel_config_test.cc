@@ -63,6 +63,20 @@ TEST(BrokerConfigTest, DefaultsAndChecks) {
   EXPECT_FALSE(broker::BrokerConfigFrom(*Config::Parse("listenPort=70000\n")).ok());
   EXPECT_TRUE(broker::BrokerConfigFrom(*Config::Parse("brokerRole=SLAVE\n")).status().IsNotSupported());
   EXPECT_FALSE(broker::BrokerConfigFrom(*Config::Parse("flushDiskType=NEVER\n")).ok());
+  // Retention keys are read and checked (RocketMQ's names and defaults).
+  auto ret = broker::BrokerConfigFrom(*Config::Parse("deleteWhen=04;16\nfileReservedTime=48\n"
+                                                     "diskMaxUsedSpaceRatio=80\ndiskSpaceCleanForciblyRatio=0.9\n"));
+  ASSERT_TRUE(ret.ok()) << ret.status().ToString();
+  EXPECT_EQ(ret->retention.delete_hours, (std::vector<int>{4, 16}));
+  EXPECT_EQ(ret->retention.file_reserved_hours, 48);
+  EXPECT_EQ(ret->retention.disk_max_used_space_ratio, 80);
+  EXPECT_DOUBLE_EQ(ret->retention.disk_space_clean_forcibly_ratio, 0.9);
+  EXPECT_EQ(broker::BrokerConfigFrom(*Config::Parse("")).value().retention.delete_hours, std::vector<int>{4});
+  for (const char* bad : {"deleteWhen=25\n", "fileReservedTime=-1\n", "diskSpaceCleanForciblyRatio=2\n",
+                          "cleanResourceInterval=0\n", "maxTransferCountOnMessageInDisk=0\n"}) {
+    auto r = broker::BrokerConfigFrom(*Config::Parse(bad));
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << bad;
+  }
   // Every RocketMQ key the kernel implements is known to the key check.
   KeyRules rules = broker::BrokerKeyRules();
   for (const char* k :

@@ -102,31 +102,78 @@ void TcpSession::Send(std::string frame) {
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     if (send_closed_) return;
-    if (queued_bytes_ + frame.size() > config_.max_queued_bytes) {
+    overflow = !EnqueueLocked(std::move(frame));
+    // One post per burst: while a write is scheduled or running, it picks up the queue.
+    post = !overflow && !write_scheduled_;
+    if (post) write_scheduled_ = true;
+  }
+  AfterEnqueue(post, overflow);
+}
+
+// The parts go out as they are (writev straight from the caller's memory, e.g. a mapped
+// commit-log segment): no copy of the records into a frame buffer.
+void TcpSession::SendParts(std::string head, std::span<const ByteView> parts,
+                           std::shared_ptr<const void> hold) {
+  size_t total = head.size();
+  for (const ByteView& p : parts) total += p.size;
+  if (head.size() < 4 || ReadBigEndian32(head.data()) != total - 4) {
+    config_.log->error("session {} {}: dropped a malformed outgoing frame of {} bytes", id_,
+                       peer_, total);
+    return;
+  }
+  bool post = false;
+  bool overflow = false;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    if (send_closed_) return;
+    if (queued_bytes_ + total > config_.max_queued_bytes) {
       send_closed_ = true;
       overflow = true;
     } else {
-      queued_bytes_ += frame.size();
-      if (frame.size() >= kCoalesceBelow) {
-        queue_.push_back(std::move(frame));
-        tail_open_ = false;
-      } else {
-        if (!tail_open_ || queue_.back().size() + frame.size() > kChunkBytes) {
-          if (spare_.empty()) {
-            queue_.emplace_back();
-          } else {
-            queue_.push_back(std::move(spare_.back()));
-            spare_.pop_back();
-          }
-          tail_open_ = true;
-        }
-        queue_.back().append(frame);
+      EnqueueLocked(std::move(head));
+      for (const ByteView& p : parts) {
+        if (p.size == 0) continue;
+        OutBuf b;
+        b.view = p;
+        queue_.push_back(std::move(b));
+        queued_bytes_ += p.size;
       }
-      // One post per burst: while a write is scheduled or running, it picks up the queue.
+      // Every piece queued under one lock goes out in the same write (StartWrite takes the
+      // whole queue), so the last piece may carry the hold for all of them.
+      if (!queue_.empty()) queue_.back().hold = std::move(hold);
+      tail_open_ = false;
       post = !write_scheduled_;
       write_scheduled_ = true;
     }
   }
+  AfterEnqueue(post, overflow);
+}
+
+bool TcpSession::EnqueueLocked(std::string bytes) {
+  if (queued_bytes_ + bytes.size() > config_.max_queued_bytes) {
+    send_closed_ = true;
+    return false;
+  }
+  queued_bytes_ += bytes.size();
+  if (bytes.size() >= kCoalesceBelow) {
+    queue_.push_back(OutBuf{std::move(bytes), {}, {}});
+    tail_open_ = false;
+    return true;
+  }
+  if (!tail_open_ || queue_.back().owned.size() + bytes.size() > kChunkBytes) {
+    if (spare_.empty()) {
+      queue_.emplace_back();
+    } else {
+      queue_.push_back(OutBuf{std::move(spare_.back()), {}, {}});
+      spare_.pop_back();
+    }
+    tail_open_ = true;
+  }
+  queue_.back().owned.append(bytes);
+  return true;
+}
+
+void TcpSession::AfterEnqueue(bool post, bool overflow) {
   if (overflow) {
     config_.log->warn("session {} {}: more than {} bytes queued for sending, peer not reading",
                       id_, peer_, config_.max_queued_bytes);
@@ -290,7 +337,7 @@ void TcpSession::StartWrite() {
     tail_open_ = false;
   }
   iov_.clear();
-  for (const std::string& f : inflight_) iov_.emplace_back(f.data(), f.size());
+  for (const OutBuf& f : inflight_) iov_.emplace_back(f.data(), f.size());
   writing_ = true;
   asio::async_write(socket_, BufferList(iov_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
@@ -301,15 +348,15 @@ void TcpSession::StartWrite() {
 void TcpSession::OnWritten(const boost::system::error_code& ec) {
   writing_ = false;
   size_t written = 0;
-  for (const std::string& f : inflight_) written += f.size();
+  for (const OutBuf& f : inflight_) written += f.size();
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     queued_bytes_ -= written;
-    for (std::string& f : inflight_) {
+    for (OutBuf& f : inflight_) {
       if (spare_.size() >= kMaxSpare) break;
-      if (f.capacity() <= kMaxSpareCapacity) {
-        f.clear();
-        spare_.push_back(std::move(f));
+      if (!f.view.data && f.owned.capacity() <= kMaxSpareCapacity) {
+        f.owned.clear();
+        spare_.push_back(std::move(f.owned));
       }
     }
   }

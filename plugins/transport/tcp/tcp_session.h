@@ -59,6 +59,7 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   const std::string& Peer() const override { return peer_; }
   const std::string& Listener() const override { return listener_; }
   void Send(std::string frame) override;
+  void SendParts(std::string head, std::span<const ByteView> parts, std::shared_ptr<const void> hold) override;
   void PauseReading(bool paused) override;
   void Close() override;
 
@@ -101,7 +102,16 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   size_t cap_ = 0;
   size_t begin_ = 0;
   size_t end_ = 0;
-  std::vector<std::string> inflight_;            // frames of the outstanding write
+  // One piece of outgoing bytes: an owned buffer, or a view into memory someone else owns
+  // (a store's mapped segment) kept alive by `hold` until the write that carries it is done.
+  struct OutBuf {
+    std::string owned;
+    ByteView view;
+    std::shared_ptr<const void> hold;
+    const char* data() const { return view.data ? view.data : owned.data(); }
+    size_t size() const { return view.data ? view.size : owned.size(); }
+  };
+  std::vector<OutBuf> inflight_;                 // pieces of the outstanding write
   std::vector<boost::asio::const_buffer> iov_;   // their buffers, one per frame
 
   // Shared with other threads.
@@ -112,12 +122,17 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   // to back into buffers reused from `spare_`, so sending one allocates nothing and the
   // caller's string is freed by the thread that made it; big frames (pull responses) are
   // queued as they are, without a copy.
-  std::vector<std::string> queue_;
+  std::vector<OutBuf> queue_;
   bool tail_open_ = false;           // queue_.back() is a buffer small frames may join (send_mu_)
   std::vector<std::string> spare_;   // written buffers kept for reuse (send_mu_)
   size_t queued_bytes_ = 0;         // bytes in queue_ and inflight_ (send_mu_)
   bool write_scheduled_ = false;    // a StartWrite is posted or a write is running (send_mu_)
   bool send_closed_ = false;        // Send drops frames from now on (send_mu_)
+
+  // Under send_mu_: queues owned bytes (coalescing small ones); false when the queue is full.
+  bool EnqueueLocked(std::string bytes);
+  // After queueing: posts StartWrite once per burst, or aborts a session whose peer stopped reading.
+  void AfterEnqueue(bool post, bool overflow);
 };
 
 }  // namespace sprocket::tcp
