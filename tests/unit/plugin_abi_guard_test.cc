@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 const std::map<uint32_t, uint64_t> kKnownAbis = {
     {1, 0x7a3fff6029d16b53ull},
     {2, 0x64040b9ed7112ffbull},  // PluginHost::NewSessionId, ReadQueueResult::status, two more outcomes
-    {3, 0xb535f67d6ce280bcull},  // storage: LookupKey, ReadLog/AppendReplica/TruncateLog, DeleteExpired, on-disk read limits; Session::SendParts
+    {3, 0x06b82913d4778e46ull},  // storage: LookupKey, ReadLog/AppendReplica/TruncateLog, DeleteExpired, on-disk read limits, Stats::syncs; Session::SendParts
 };
 
 // Removes // and /* */ comments and collapses every run of whitespace into one space.

@@ -136,6 +136,7 @@ struct StoreStats {
   LogPosition durable_end;      // one past the last byte known to be on disk
   int64_t records_appended = 0; // since open
   int64_t disk_bytes = 0;       // bytes the store's files take on disk (0 for a memory store)
+  int64_t syncs = 0;            // durability syncs (fsync, fdatasync, synced writes) since open
 };
 
 // A piece of the log as bytes, for replication (ReadLog -> AppendReplica).
