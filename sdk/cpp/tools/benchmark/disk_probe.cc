@@ -1,0 +1,110 @@
+#include "disk_probe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace sprocket::bench {
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+void DropOne(const std::string& file) {
+  int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+}  // namespace
+
+void DropFromPageCache(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->is_regular_file(ec)) DropOne(it->path().string());
+    }
+  } else {
+    DropOne(path);
+  }
+  // As root, also drop everything else that is clean (what `echo 1 > drop_caches` does).
+  ::sync();
+  std::ofstream drop("/proc/sys/vm/drop_caches");
+  if (drop) drop << "1\n";
+}
+
+long SelfRssAnonKiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::atol(line.c_str() + 8);
+  }
+  return -1;
+}
+
+DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs) {
+  DiskProbe p;
+  const std::string path = dir + "/disk_probe.bin";
+  std::vector<char> block(1 << 20);
+  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 131 + 7);
+
+  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd < 0) {
+    p.error = "open " + path + ": " + std::strerror(errno);
+    return p;
+  }
+  auto start = std::chrono::steady_clock::now();
+  int64_t written = 0;
+  while (written < seq_bytes) {
+    ssize_t n = ::write(fd, block.data(), block.size());
+    if (n <= 0) {
+      p.error = std::string("write: ") + std::strerror(errno);
+      ::close(fd);
+      return p;
+    }
+    written += n;
+  }
+  ::fdatasync(fd);
+  p.seq_write_bytes_per_sec = static_cast<double>(written) / Seconds(start);
+
+  // fdatasync per 4 KiB append, into the same (now durable) file's end.
+  std::vector<double> lat;
+  lat.reserve(fsyncs);
+  for (int i = 0; i < fsyncs; ++i) {
+    if (::write(fd, block.data(), 4096) != 4096) break;
+    auto t = std::chrono::steady_clock::now();
+    ::fdatasync(fd);
+    lat.push_back(Seconds(t) * 1e6);
+  }
+  ::close(fd);
+  if (!lat.empty()) {
+    std::sort(lat.begin(), lat.end());
+    p.fsync_p50_us = lat[lat.size() / 2];
+    p.fsync_p99_us = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+  }
+
+  DropFromPageCache(path);
+  fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    start = std::chrono::steady_clock::now();
+    int64_t read_total = 0;
+    for (ssize_t n; (n = ::read(fd, block.data(), block.size())) > 0;) read_total += n;
+    p.seq_read_bytes_per_sec = static_cast<double>(read_total) / Seconds(start);
+    ::close(fd);
+  }
+  ::unlink(path.c_str());
+  return p;
+}
+
+}  // namespace sprocket::bench

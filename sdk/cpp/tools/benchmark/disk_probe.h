@@ -1,0 +1,32 @@
+// A probe of the disk a benchmark writes to, taken in the same run as the figures it
+// scales: this machine's fsync latency drifts 20-30x within minutes, so a store's figures
+// are reported as ratios to a probe made just before them.
+//   seq write: 1 MiB writes of `bytes`, then one fdatasync (timed together);
+//   fsync:     one fdatasync after each 4 KiB write (p50, p99 of the fdatasync);
+//   seq read:  the written file read back in 1 MiB reads after dropping it from the page
+//              cache (posix_fadvise DONTNEED), i.e. cold.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sprocket::bench {
+
+struct DiskProbe {
+  double seq_write_bytes_per_sec = 0;
+  double seq_read_bytes_per_sec = 0;
+  double fsync_p50_us = 0;
+  double fsync_p99_us = 0;
+  std::string error;  // non-empty when the probe failed
+};
+
+DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs);
+
+// Drops a file's (or every file's under a directory) pages from the page cache. Pages
+// must be clean (flushed) to go. Also writes /proc/sys/vm/drop_caches when allowed.
+void DropFromPageCache(const std::string& path);
+
+// The RssAnon of this process (KiB), -1 when unknown.
+long SelfRssAnonKiB();
+
+}  // namespace sprocket::bench
