@@ -90,6 +90,7 @@ Status BrokerController::Initialize() {
   RegisterPullHandlers(*ctx_);
   RegisterClientHandlers(*ctx_);
   RegisterAdminHandlers(*ctx_);
+  RegisterQueryHandlers(*ctx_);
 
   BrokerContext* c = ctx_.get();
   ctx_->runtime.server().AddCloseListener([c](const std::shared_ptr<Session>& session) {
@@ -159,6 +160,14 @@ void BrokerController::Shutdown() {
   for (auto& t : tasks_) t->Stop();
   tasks_.clear();
   if (retention_) retention_->Stop();
+  // One line for operators and benchmarks: how hard the store worked (messages per sync
+  // is the SYNC_FLUSH group-commit figure).
+  StoreStats st = ctx_->store.Stats();
+  GetLogger("store")->info("store stats: {} records appended since start, {} syncs ({:.1f} records per sync), "
+                           "log [{}, {}), {} bytes on disk",
+                           st.records_appended, st.syncs,
+                           st.syncs > 0 ? static_cast<double>(st.records_appended) / st.syncs : 0.0,
+                           st.log_min.value, st.log_end.value, st.disk_bytes);
   if (ctx_->holds) ctx_->holds->Stop();
   if (Status s = ctx_->offsets.Persist(); !s.ok()) GetLogger("offset")->error("persist: {}", s.ToString());
   if (client_) client_->Shutdown();
