@@ -17,7 +17,9 @@ TEST(RetentionTest, ParsesDeleteWhen) {
   for (const char* bad : {"", "24", "4pm", "-1", "04:00", ";"}) {
     auto r = ParseDeleteWhen(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_NE(r.status().message().find("deleteWhen"), std::string::npos);
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("deleteWhen"), std::string::npos);
+    }
   }
 }
 
