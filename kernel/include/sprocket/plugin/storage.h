@@ -133,7 +133,8 @@ struct RecordRead {
 struct StoreStats {
   LogPosition log_min;          // first position still readable
   LogPosition log_end;          // one past the last appended byte
-  LogPosition durable_end;      // one past the last byte known to be on disk
+  LogPosition durable_end;      // one past the last byte known to be on disk (a store that
+                                // keeps nothing on disk reports log_end)
   int64_t records_appended = 0; // since open
   int64_t disk_bytes = 0;       // bytes the store's files take on disk (0 for a memory store)
   int64_t syncs = 0;            // durability syncs (fsync, fdatasync, synced writes) since open
@@ -158,7 +159,8 @@ struct LogChunk {
 };
 
 // What DeleteExpired may remove. Stores delete whole *units* from the front of the log,
-// oldest first, and never the unit being appended to. For the file log a unit is one
+// oldest first, and never the unit that holds the newest record (so a queue never loses
+// its last message to retention). For the file log a unit is one
 // commit-log segment; a store without segments uses ranges of mappedFileSizeCommitLog
 // bytes of log positions (unit k covers [k*size, (k+1)*size); a record belongs to the unit
 // it starts in) so that retention behaves alike everywhere.
@@ -190,6 +192,9 @@ class MessageStore {
   // Status::Timeout for those records (they are stored, RocketMQ's FLUSH_DISK_TIMEOUT).
   // A record larger than the store accepts completes with MessageIllegal.
   // After Close, completes with Aborted.
+  // Order: requests of one call are stored in order, and calls that happen one after
+  // another (one returned before the next began, e.g. from one thread) are stored in call
+  // order — ordered messages and the crash-prefix guarantee rely on it.
   virtual void Append(std::vector<AppendRequest> requests, AppendCallback done) = 0;
 
   // Reads up to limits.max_count records of (topic, queue) starting at `from`, skipping
@@ -236,7 +241,8 @@ class MessageStore {
   virtual Result<LogChunk> ReadLog(LogPosition from, int64_t max_bytes) = 0;
 
   // Follower side: stores a chunk read from a leader at `at`, which must equal this store's
-  // log end, except that an empty store (nothing ever appended) starts its log at any `at`.
+  // log end, except that an empty store (it holds no record: new, or truncated back to its
+  // log start) starts its log at any `at`.
   // Records keep their QUEUEOFFSET, PHYSICALOFFSET and STORETIMESTAMP as sent (a record
   // whose PHYSICALOFFSET differs from its position is Corruption); queue offsets are taken
   // from the records, not assigned. Synchronous: on OK the records are readable; they are
