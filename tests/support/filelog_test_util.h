@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -27,12 +28,12 @@
 namespace sprocket::testing::filelog {
 
 // Small files so that tests cross segment and consume-queue file boundaries quickly:
-// 64 KiB log segments, 100-entry consume-queue files, short flush intervals.
+// 64 KiB log segments, 100-entry consume-queue files, 1000-entry index files (4000 would be
+// RocketMQ's 20 million), short flush intervals.
 inline std::map<std::string, std::string> SmallStoreOptions() {
-  return {{"mapedFileSizeCommitLog", "65536"},
-          {"mapedFileSizeConsumeQueue", "2000"},
-          {"flushIntervalCommitLog", "20"},
-          {"flushIntervalConsumeQueue", "50"}};
+  return {{"mapedFileSizeCommitLog", "65536"}, {"mapedFileSizeConsumeQueue", "2000"},
+          {"maxHashSlotNum", "256"},           {"maxIndexNum", "1000"},
+          {"flushIntervalCommitLog", "20"},    {"flushIntervalConsumeQueue", "50"}};
 }
 
 // A store in a fresh temporary directory, reopenable (restart tests).
@@ -85,7 +86,8 @@ class StoreHarness {
 };
 
 inline int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -154,8 +156,8 @@ inline std::vector<protocol::MessageExt> Decode(const ReadQueueResult& r) {
 }
 
 // Every record of a queue from `from` on, in order, reading `batch` at a time.
-inline std::vector<protocol::MessageExt> ReadAll(MessageStore& store, const std::string& topic, int32_t queue_id,
-                                                 int32_t batch = 32, int64_t from = 0) {
+inline std::vector<protocol::MessageExt> ReadAll(MessageStore& store, const std::string& topic,
+                                                 int32_t queue_id, int32_t batch = 32, int64_t from = 0) {
   std::vector<protocol::MessageExt> all;
   ReadLimits limits;
   limits.max_count = batch;
@@ -174,6 +176,34 @@ inline std::vector<protocol::MessageExt> ReadAll(MessageStore& store, const std:
 inline std::string ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void WriteFileBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Overwrites bytes inside an existing file (simulated damage).
+inline void OverwriteBytes(const std::string& path, int64_t at, const std::string& bytes) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  f.seekp(at);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// The commit-log segment file holding `position` (segments of `segment_size` bytes).
+inline std::string SegmentPathFor(const StoreHarness& h, int64_t position, int64_t segment_size = 65536) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%020lld", static_cast<long long>(position / segment_size * segment_size));
+  return h.Path(std::string("commitlog/") + name);
+}
+
+// After a clean Shutdown: makes the directory look like the store crashed right after the
+// checkpoint `checkpoint_bytes` was written (saved from an earlier moment): that checkpoint
+// back in place and the abort file present. Whatever the files hold past that checkpoint
+// is what the page cache had written back when "power went out".
+inline void SimulateCrashAfterCheckpoint(const StoreHarness& h, const std::string& checkpoint_bytes) {
+  WriteFileBytes(h.Path("checkpoint"), checkpoint_bytes);
+  WriteFileBytes(h.Path("abort"), "");
 }
 
 inline int32_t BigEndian32(const std::string& bytes, size_t at) {

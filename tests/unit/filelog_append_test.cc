@@ -19,11 +19,15 @@ TEST(FileLogAppendTest, ManifestDeclaresOptionKeysAndBadOptionsAreRefused) {
   EXPECT_EQ(info->name, "filelog");
   for (const char* key : {"mapedFileSizeCommitLog", "mappedFileSizeCommitLog", "mapedFileSizeConsumeQueue",
                           "mappedFileSizeConsumeQueue", "flushIntervalConsumeQueue"})
-    EXPECT_NE(std::find(info->option_keys.begin(), info->option_keys.end(), key), info->option_keys.end()) << key;
+    EXPECT_NE(std::find(info->option_keys.begin(), info->option_keys.end(), key), info->option_keys.end())
+        << key;
 
-  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"flushDiskType", "SOMETIMES"}, {"mapedFileSizeCommitLog", "12x"}, {"mapedFileSizeCommitLog", "100"},
-           {"syncFlushTimeout", "-1"}, {"messageDelayLevel", "1s 5q"}}) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"flushDiskType", "SOMETIMES"},
+                                                        {"mapedFileSizeCommitLog", "12x"},
+                                                        {"mapedFileSizeCommitLog", "100"},
+                                                        {"syncFlushTimeout", "-1"},
+                                                        {"messageDelayLevel", "1s 5q"}}) {
     auto options = SmallStoreOptions();
     options[key] = value;
     StoreHarness h(options);
@@ -138,7 +142,8 @@ TEST(FileLogAppendTest, ReadOutcomesFollowTheStatusTable) {
   EXPECT_EQ(r.min_offset.value, 0);
   EXPECT_EQ(r.max_offset.value, 3);
   // Another queue of the same topic does not exist.
-  EXPECT_EQ(h->ReadQueue("O", 0, QueueOffset(0), limits, TagFilter{}).outcome, ReadOutcome::kNoMatchedLogicQueue);
+  EXPECT_EQ(h->ReadQueue("O", 0, QueueOffset(0), limits, TagFilter{}).outcome,
+            ReadOutcome::kNoMatchedLogicQueue);
 }
 
 TEST(FileLogAppendTest, ReadRespectsCountAndByteLimits) {
@@ -176,11 +181,44 @@ TEST(FileLogAppendTest, ReadRespectsCountAndByteLimits) {
   EXPECT_TRUE(protocol::DecodeRecord(std::string_view(views[1].data, views[1].size), &consumed, true).ok());
 }
 
+TEST(FileLogAppendTest, RecordsFarBehindTheLogEndUseTheOnDiskLimits) {
+  // accessMessageInMemoryMaxRatio=0: everything behind the log end counts as "on disk".
+  auto options = SmallStoreOptions();
+  options["accessMessageInMemoryMaxRatio"] = "0";
+  StoreHarness h(options);
+  h.Open();
+  std::vector<AppendRequest> batch;
+  for (int i = 0; i < 40; ++i) batch.push_back(MakeRecord("Disk", 0, std::string(100, 'd')));
+  std::vector<AppendResult> res = AppendAndWait(h.store(), std::move(batch));
+  ReadLimits limits;
+  limits.max_count = 32;
+  limits.max_bytes = 1 << 20;
+  limits.max_count_on_disk = 8;
+  limits.max_bytes_on_disk = 1 << 20;
+  ReadQueueResult r = h->ReadQueue("Disk", 0, QueueOffset(0), limits, TagFilter{});
+  EXPECT_EQ(r.records.size(), 8u);
+  limits.max_count_on_disk = 32;
+  limits.max_bytes_on_disk = 3 * res[0].size;  // three records fit
+  r = h->ReadQueue("Disk", 0, QueueOffset(0), limits, TagFilter{});
+  EXPECT_EQ(r.records.size(), 3u);
+  EXPECT_EQ(r.next_offset.value, 3);
+
+  // The default (40% of memory): a small log is "in memory", the first pair applies.
+  StoreHarness mem;
+  mem.Open();
+  std::vector<AppendRequest> more;
+  for (int i = 0; i < 40; ++i) more.push_back(MakeRecord("Mem", 0, std::string(100, 'm')));
+  AppendAndWait(mem.store(), std::move(more));
+  limits.max_count_on_disk = 1;
+  EXPECT_EQ(mem->ReadQueue("Mem", 0, QueueOffset(0), limits, TagFilter{}).records.size(), 32u);
+}
+
 TEST(FileLogAppendTest, TagFilterSkipsAndCountsScannedRecords) {
   StoreHarness h;
   h.Open();
   std::vector<AppendRequest> batch;
-  for (int i = 0; i < 20; ++i) batch.push_back(MakeRecord("Tg", 0, Body("t", i), i % 2 == 0 ? "TagA" : "TagB"));
+  for (int i = 0; i < 20; ++i)
+    batch.push_back(MakeRecord("Tg", 0, Body("t", i), i % 2 == 0 ? "TagA" : "TagB"));
   AppendAndWait(h.store(), std::move(batch));
   EXPECT_EQ(protocol::TagsCode("TagA"), 2598919);
 
@@ -245,7 +283,7 @@ TEST(FileLogAppendTest, OversizeAndMalformedRecordsAreMessageIllegal) {
   batch.push_back(MakeRecord("X", 0, "fine"));
   batch.push_back(MakeRecord("X", 0, std::string(4096 + 64 * 1024 + 1, 'z')));  // > maxMessageSize + 64 KiB
   batch.push_back(MakeRecord("X", 0, std::string(4096 + 1000, 'y')));           // over the body limit, but
-                                                                                 // within the record limit
+                                                                                // within the record limit
   AppendRequest wrong_size = MakeRecord("X", 0, "bad");
   wrong_size.record.push_back('!');  // TOTALSIZE no longer matches
   batch.push_back(std::move(wrong_size));
@@ -342,7 +380,8 @@ TEST(FileLogAppendTest, CallbacksRunOnStoreThreadsAndAfterCloseAbort) {
   std::promise<std::thread::id> where;
   std::vector<AppendRequest> one;
   one.push_back(MakeRecord("C", 0, "x"));
-  h->Append(std::move(one), [&where](std::span<const AppendResult>) { where.set_value(std::this_thread::get_id()); });
+  h->Append(std::move(one),
+            [&where](std::span<const AppendResult>) { where.set_value(std::this_thread::get_id()); });
   EXPECT_NE(where.get_future().get(), me);
 
   // An empty append still completes exactly once.

@@ -30,23 +30,6 @@ std::vector<std::string> RawRecords(MessageStore& store, const std::string& topi
   return out;
 }
 
-std::string LastFileIn(const std::string& dir) {
-  std::string last;
-  for (const auto& e : fs::directory_iterator(dir)) last = std::max(last, e.path().string());
-  return last;
-}
-
-void AppendBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-void OverwriteBytes(const std::string& path, int64_t at, const std::string& bytes) {
-  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
-  f.seekp(at);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 TEST(FileLogRecoveryTest, RestartKeepsEverythingAndContinuesOffsets) {
   StoreHarness h;
   h.Open();
@@ -91,14 +74,17 @@ TEST(FileLogRecoveryTest, TornLogTailIsCutOnOpen) {
   const int64_t end = r.back().position.value + r.back().size;
   h.Shutdown();
 
+  // Segments are preallocated: the file is a whole segment, zeros after the data (a
+  // segment made ahead of the writer may follow it).
+  const std::string segment = SegmentPathFor(h, end);
+  ASSERT_EQ(fs::file_size(segment), 65536u);
   // A record that was being written when the process died: its header and a few bytes.
-  const std::string segment = LastFileIn(h.Path("commitlog"));
   const std::string whole = ReadFileBytes(segment);
-  AppendBytes(segment, whole.substr(static_cast<size_t>(r[0].position.value), 60));
-  ASSERT_EQ(fs::file_size(segment), static_cast<uintmax_t>(end + 60));
+  OverwriteBytes(segment, end, whole.substr(static_cast<size_t>(r[0].position.value), 60));
 
   h.Open();
-  EXPECT_EQ(fs::file_size(segment), static_cast<uintmax_t>(end));
+  EXPECT_EQ(fs::file_size(segment), 65536u);
+  EXPECT_EQ(ReadFileBytes(segment).substr(static_cast<size_t>(end), 60), std::string(60, '\0'));  // zeroed
   EXPECT_EQ(h->Stats().log_end.value, end);
   EXPECT_EQ(ReadAll(h.store(), "T", 0).size(), 40u);
   AppendResult next = AppendOne(h.store(), MakeRecord("T", 0, "next"));
@@ -106,29 +92,26 @@ TEST(FileLogRecoveryTest, TornLogTailIsCutOnOpen) {
   EXPECT_EQ(next.queue_offset.value, 40);
 }
 
-TEST(FileLogRecoveryTest, InvalidLastRecordIsCutWithItsConsumeQueueEntry) {
+TEST(FileLogRecoveryTest, ShortFilesFromTheAppendOnlyFormatAreExtended) {
+  // Version 1 of the format grew files by appending; such a store still opens.
   StoreHarness h;
   h.Open();
   std::vector<AppendRequest> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(MakeRecord("V", 0, "v" + std::to_string(i)));
+  for (int i = 0; i < 10; ++i) batch.push_back(MakeRecord("V1", 0, "v" + std::to_string(i)));
   std::vector<AppendResult> r = AppendAndWait(h.store(), std::move(batch));
+  const int64_t end = r.back().position.value + r.back().size;
   h.Shutdown();
-
-  // Zero the last record's magic: the log now ends where it starts; its consume-queue entry
-  // points past the end and must go too.
-  OverwriteBytes(LastFileIn(h.Path("commitlog")), r[9].position.value + 4, std::string(4, '\0'));
+  fs::remove(SegmentPathFor(h, 65536));  // if made ahead of the writer: version 1 had none
+  fs::resize_file(SegmentPathFor(h, end), static_cast<uintmax_t>(end));
+  fs::resize_file(h.Path("consumequeue/V1/0/00000000000000000000"), 200);
   h.Open();
-  EXPECT_EQ(h->Stats().log_end, r[9].position);
-  EXPECT_EQ(h->QueueRange("V", 0).max_offset.value, 9);
-  std::vector<protocol::MessageExt> all = ReadAll(h.store(), "V", 0);
-  ASSERT_EQ(all.size(), 9u);
-  EXPECT_EQ(all.back().body, "v8");
-  AppendResult again = AppendOne(h.store(), MakeRecord("V", 0, "v9 again"));
-  EXPECT_EQ(again.position, r[9].position);
-  EXPECT_EQ(again.queue_offset.value, 9);
+  EXPECT_EQ(fs::file_size(SegmentPathFor(h, end)), 65536u);
+  EXPECT_EQ(fs::file_size(h.Path("consumequeue/V1/0/00000000000000000000")), 2000u);
+  EXPECT_EQ(ReadAll(h.store(), "V1", 0).size(), 10u);
+  EXPECT_EQ(AppendOne(h.store(), MakeRecord("V1", 0, "more")).queue_offset.value, 10);
 }
 
-TEST(FileLogRecoveryTest, ConsumeQueueLaggingTheLogIsRepaired) {
+TEST(FileLogRecoveryTest, WithoutACheckpointEveryConsumeQueueIsRebuilt) {
   StoreHarness h;  // 100 entries per consume-queue file
   h.Open();
   for (int b = 0; b < 5; ++b) {
@@ -142,12 +125,14 @@ TEST(FileLogRecoveryTest, ConsumeQueueLaggingTheLogIsRepaired) {
   for (int i = 0; i < 20; ++i) AppendOne(h.store(), MakeRecord("R", 1, "later" + std::to_string(i)));
   h.Shutdown();
 
-  // Entries 200..249 live in the third file; keep 7 of them and half of the 8th.
+  // Damage no checkpoint accounts for: R/0 loses entries 207..249 (the rest of its third
+  // file), R/1 loses its only file. Deleting the checkpoint is how an operator asks for a
+  // full rebuild (README.md).
   const std::string last = h.Path("consumequeue/R/0/00000000000000004000");
-  ASSERT_EQ(fs::file_size(last), 1000u);
-  fs::resize_file(last, 7 * 20 + 10);
-  // R/1 loses its only file.
+  ASSERT_EQ(fs::file_size(last), 2000u);
+  OverwriteBytes(last, 7 * 20 + 10, std::string(2000 - 150, '\0'));
   fs::remove(h.Path("consumequeue/R/1/00000000000000000000"));
+  fs::remove(h.Path("checkpoint"));
 
   h.Open();
   EXPECT_EQ(h->QueueRange("R", 0).max_offset.value, 250);
@@ -171,8 +156,8 @@ TEST(FileLogRecoveryTest, ConsumeQueueLaggingTheLogIsRepaired) {
 TEST(FileLogRecoveryTest, AllConsumeQueuesRebuiltFromTheLog) {
   StoreHarness h;
   h.Open();
-  AppendResult delayed =
-      AppendOne(h.store(), MakeRecord("SCHEDULE_TOPIC_XXXX", 2, "later", "TagD", std::string("DELAY\x01") + "3"));
+  AppendResult delayed = AppendOne(
+      h.store(), MakeRecord("SCHEDULE_TOPIC_XXXX", 2, "later", "TagD", std::string("DELAY\x01") + "3"));
   ASSERT_TRUE(delayed.status.ok());
   for (int i = 0; i < 30; ++i) AppendOne(h.store(), MakeRecord("X", i % 3, "x" + std::to_string(i), "TagX"));
   h.Shutdown();
@@ -183,12 +168,13 @@ TEST(FileLogRecoveryTest, AllConsumeQueuesRebuiltFromTheLog) {
   ASSERT_TRUE(h->Flush().ok());
   // In SCHEDULE_TOPIC_XXXX the tag code is the delivery time: store time + level 3 (10 s).
   const std::string cq = ReadFileBytes(h.Path("consumequeue/SCHEDULE_TOPIC_XXXX/2/00000000000000000000"));
-  ASSERT_EQ(cq.size(), 20u);
+  ASSERT_EQ(cq.size(), 2000u);  // full-size files: zeros after the last entry
+  EXPECT_EQ(cq.substr(20), std::string(1980, '\0'));
   EXPECT_EQ(BigEndian64(cq, 0), delayed.position.value);
   EXPECT_EQ(BigEndian32(cq, 8), delayed.size);
   EXPECT_EQ(BigEndian64(cq, 12), delayed.store_timestamp + 10000);
   const std::string x0 = ReadFileBytes(h.Path("consumequeue/X/0/00000000000000000000"));
-  ASSERT_EQ(x0.size(), 200u);
+  ASSERT_EQ(x0.size(), 2000u);
   EXPECT_EQ(BigEndian64(x0, 12), protocol::JavaStringHash("TagX"));
 }
 
@@ -224,7 +210,8 @@ TEST(FileLogRecoveryTest, SecondStoreOnTheSameDirectoryIsRefused) {
   h.Open();
   TestPluginHost other(1, SmallStoreOptions());
   other.SetDataDir(h.data_dir());
-  Result<std::shared_ptr<MessageStore>> second = PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("filelog", other);
+  Result<std::shared_ptr<MessageStore>> second =
+      PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("filelog", other);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("in use"), std::string::npos) << second.status().ToString();
 }
@@ -243,14 +230,16 @@ TEST(FileLogRecoveryTest, CopyTakenDuringAppendsOpensWithEveryAcknowledgedRecord
     while (!stop.load()) {
       std::vector<AppendRequest> batch;
       const int first = n;
-      for (int i = 0; i < 8; ++i, ++n) batch.push_back(MakeRecord("K", n % kQueues, std::string(300 + n % 200, 'k')));
+      for (int i = 0; i < 8; ++i, ++n)
+        batch.push_back(MakeRecord("K", n % kQueues, std::string(300 + n % 200, 'k')));
       std::vector<AppendResult> results = AppendAndWait(h.store(), std::move(batch));
       for (size_t i = 0; i < results.size(); ++i) {
         if (!results[i].status.ok()) {
           failures.fetch_add(1);
           continue;
         }
-        acked[static_cast<size_t>((first + static_cast<int>(i)) % kQueues)].store(results[i].queue_offset.value + 1);
+        acked[static_cast<size_t>((first + static_cast<int>(i)) % kQueues)].store(
+            results[i].queue_offset.value + 1);
       }
     }
   });
@@ -263,7 +252,8 @@ TEST(FileLogRecoveryTest, CopyTakenDuringAppendsOpensWithEveryAcknowledgedRecord
   while (total() < 400 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   std::array<int64_t, kQueues> acked_before{};
-  for (int q = 0; q < kQueues; ++q) acked_before[static_cast<size_t>(q)] = acked[static_cast<size_t>(q)].load();
+  for (int q = 0; q < kQueues; ++q)
+    acked_before[static_cast<size_t>(q)] = acked[static_cast<size_t>(q)].load();
 
   StoreHarness copy;
   fs::copy(h.data_dir(), copy.data_dir(), fs::copy_options::recursive);

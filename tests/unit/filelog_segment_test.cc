@@ -42,7 +42,8 @@ TEST(FileLogSegmentTest, RecordsNeverSpanSegmentsAndABlankMarksTheRoll) {
   std::vector<AppendResult> results;
   for (int b = 0; b < 15; ++b) {
     std::vector<AppendRequest> batch;
-    for (int i = 0; i < 10; ++i) batch.push_back(MakeRecord("Roll", i % 2, std::string(1000, 'a' + (b + i) % 26)));
+    for (int i = 0; i < 10; ++i)
+      batch.push_back(MakeRecord("Roll", i % 2, std::string(1000, 'a' + (b + i) % 26)));
     for (AppendResult& r : AppendAndWait(h.store(), std::move(batch))) {
       ASSERT_TRUE(r.status.ok());
       results.push_back(r);
@@ -78,8 +79,8 @@ TEST(FileLogSegmentTest, ARecordFitsOnlyWithRoomLeftForTheBlank) {
     AppendResult a = AppendOne(h.store(), MakeRecord("F", 0, std::string(100, 'a')));
     const int64_t remaining = kSeg - a.size;
     // B's total size is remaining - slack: it fits only when 8 bytes stay free after it.
-    AppendResult b =
-        AppendOne(h.store(), MakeRecord("F", 0, std::string(static_cast<size_t>(remaining - slack) - base, 'b')));
+    AppendResult b = AppendOne(
+        h.store(), MakeRecord("F", 0, std::string(static_cast<size_t>(remaining - slack) - base, 'b')));
     ASSERT_TRUE(b.status.ok());
     ASSERT_EQ(b.size, remaining - slack);
     AppendResult c = AppendOne(h.store(), MakeRecord("F", 0, "c"));
@@ -104,12 +105,14 @@ TEST(FileLogSegmentTest, ConsumeQueueFilesHoldBigEndianEntries) {
   std::vector<AppendResult> results;
   for (int b = 0; b < 5; ++b) {
     std::vector<AppendRequest> batch;
-    for (int i = 0; i < 50; ++i) batch.push_back(MakeRecord("Q", 0, "q" + std::to_string(b * 50 + i), "TagA"));
+    for (int i = 0; i < 50; ++i)
+      batch.push_back(MakeRecord("Q", 0, "q" + std::to_string(b * 50 + i), "TagA"));
     for (AppendResult& r : AppendAndWait(h.store(), std::move(batch))) results.push_back(r);
   }
   ASSERT_TRUE(h->Flush().ok());
-  EXPECT_EQ(FilesIn(h.Path("consumequeue/Q/0")),
-            (std::vector<std::string>{"00000000000000000000", "00000000000000002000", "00000000000000004000"}));
+  EXPECT_EQ(
+      FilesIn(h.Path("consumequeue/Q/0")),
+      (std::vector<std::string>{"00000000000000000000", "00000000000000002000", "00000000000000004000"}));
   const std::string second = ReadFileBytes(h.Path("consumequeue/Q/0/00000000000000002000"));
   ASSERT_EQ(second.size(), 2000u);
   for (int offset : {100, 150, 199}) {
@@ -137,13 +140,13 @@ TEST(FileLogSegmentTest, CheckpointAbortAndLockFiles) {
   const std::string cp = ReadFileBytes(h.Path("checkpoint"));
   ASSERT_EQ(cp.size(), 64u);
   EXPECT_EQ(cp.substr(0, 8), "SPRKCKPT");
-  EXPECT_EQ(BigEndian32(cp, 8), 1);   // version
+  EXPECT_EQ(BigEndian32(cp, 8), 2);   // version
   EXPECT_EQ(BigEndian32(cp, 12), 1);  // clean shutdown
   EXPECT_EQ(BigEndian64(cp, 16), kSeg);
   EXPECT_EQ(BigEndian64(cp, 24), 2000);
-  EXPECT_EQ(BigEndian64(cp, 32), 0);                                      // log min
-  EXPECT_EQ(BigEndian64(cp, 40), last.position.value + last.size);        // log durable end
-  EXPECT_EQ(BigEndian64(cp, 48), last.position.value + last.size);        // consume queues durable
+  EXPECT_EQ(BigEndian64(cp, 32), 0);                                // log min
+  EXPECT_EQ(BigEndian64(cp, 40), last.position.value + last.size);  // log durable end
+  EXPECT_EQ(BigEndian64(cp, 48), last.position.value + last.size);  // consume queues durable
 }
 
 }  // namespace

@@ -26,8 +26,8 @@ inline int16_t GetInt16(const char* p) {
 
 inline int32_t GetInt32(const char* p) {
   const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<int32_t>((uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) |
-                              (uint32_t{b[2]} << 8) | uint32_t{b[3]});
+  return static_cast<int32_t>((uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) |
+                              uint32_t{b[3]});
 }
 
 inline int64_t GetInt64(const char* p) {

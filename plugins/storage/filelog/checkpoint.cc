@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,10 +17,15 @@ namespace sprocket::filelog {
 namespace {
 
 constexpr char kCheckpointMagic[8] = {'S', 'P', 'R', 'K', 'C', 'K', 'P', 'T'};
-constexpr int32_t kCheckpointVersion = 1;
+constexpr int32_t kCheckpointVersion = 2;
 constexpr int32_t kFlagCleanShutdown = 0x1;
 
-// FNV-1a: enough to tell a torn or foreign checkpoint from ours (CRCs come with the storage issue).
+// Version 2 checksums with CRC-32 (zlib); version 1 (same layout) used FNV-1a and is still read.
+uint32_t Crc32(const char* p, size_t n) {
+  return static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(p), static_cast<uInt>(n)));
+}
+
 uint32_t Fnv1a(const char* p, size_t n) {
   uint32_t h = 2166136261u;
   for (size_t i = 0; i < n; ++i) {
@@ -41,15 +47,18 @@ void EncodeCheckpoint(const CheckpointData& d, char* out) {
   PutInt64(out + 32, d.log_min);
   PutInt64(out + 40, d.log_durable_end);
   PutInt64(out + 48, d.cq_durable_position);
-  PutInt32(out + 60, static_cast<int32_t>(Fnv1a(out, 60)));
+  PutInt32(out + 60, static_cast<int32_t>(Crc32(out, 60)));
 }
 
 Result<CheckpointData> DecodeCheckpoint(const char* in) {
   if (std::memcmp(in, kCheckpointMagic, sizeof kCheckpointMagic) != 0)
     return Status::Corruption("checkpoint: bad magic");
-  if (static_cast<uint32_t>(GetInt32(in + 60)) != Fnv1a(in, 60)) return Status::Corruption("checkpoint: checksum mismatch");
-  if (GetInt32(in + 8) != kCheckpointVersion)
-    return Status::Corruption("checkpoint: unknown version " + std::to_string(GetInt32(in + 8)));
+  const int32_t version = GetInt32(in + 8);
+  if (version != kCheckpointVersion && version != 1)
+    return Status::Corruption("checkpoint: unknown version " + std::to_string(version));
+  const uint32_t sum = version == 1 ? Fnv1a(in, 60) : Crc32(in, 60);
+  if (static_cast<uint32_t>(GetInt32(in + 60)) != sum)
+    return Status::Corruption("checkpoint: checksum mismatch");
   CheckpointData d;
   d.clean_shutdown = (GetInt32(in + 12) & kFlagCleanShutdown) != 0;
   d.commit_log_segment_size = GetInt64(in + 16);
@@ -68,7 +77,8 @@ Result<std::unique_ptr<StoreDirectory>> StoreDirectory::Open(const std::string& 
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK)
-      return Status::IOError("store directory " + dir + " is in use by another store (" + lock_path + " is locked)");
+      return Status::IOError("store directory " + dir + " is in use by another store (" + lock_path +
+                             " is locked)");
     return ErrnoStatus("lock", lock_path, err);
   }
   const std::string abort_path = JoinPath(dir, "abort");
@@ -105,7 +115,8 @@ Result<std::optional<CheckpointData>> StoreDirectory::ReadCheckpoint() const {
   Result<size_t> got = PreadUpTo(fd, buf, sizeof buf, 0, path);
   ::close(fd);
   if (!got.ok()) return got.status();
-  if (*got != sizeof buf) return Status::Corruption(path + ": " + std::to_string(*got) + " bytes, expected 64");
+  if (*got != sizeof buf)
+    return Status::Corruption(path + ": " + std::to_string(*got) + " bytes, expected 64");
   Result<CheckpointData> d = DecodeCheckpoint(buf);
   if (!d.ok()) return Status::Corruption(path + ": " + d.status().message());
   return std::optional<CheckpointData>(*d);
@@ -125,6 +136,7 @@ Status StoreDirectory::WriteCheckpoint(const CheckpointData& d) {
   // checksum catches it when it is not.
   iovec v{buf, sizeof buf};
   if (Status s = PwritevAll(checkpoint_fd_, {&v, 1}, 0, path); !s.ok()) return s;
+  checkpoint_writes_.fetch_add(1, std::memory_order_relaxed);
   if (::fdatasync(checkpoint_fd_) != 0) return ErrnoStatus("fdatasync", path, errno);
   return Status::OK();
 }

@@ -2,12 +2,12 @@
 // whole (FORMAT.md §3):
 //   lock        flock()ed while a store has the directory open: a second opener is refused.
 //   abort       exists while a store is open; finding it at open means the last run crashed.
-//   checkpoint  64 bytes: file sizes the data was written with, and how far the log and the
-//               consume queues were known durable.
-// This issue only reports a crash and checks the checkpoint; full crash recovery (CRCs,
-// replay from the checkpoint) is the storage issue's.
+//   checkpoint  64 bytes: file sizes the data was written with, where the log starts, and
+//               how far the log and the consume queues were known durable (recovery checks
+//               and re-dispatches only what lies past that; see recovery.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -48,6 +48,8 @@ class StoreDirectory {
   Status WriteCheckpoint(const CheckpointData& d);
   // Removes the abort file (and syncs the directory): the next open sees a clean shutdown.
   Status MarkCleanShutdown();
+  // Checkpoint writes so far (each one fdatasync), for StoreStats::syncs.
+  int64_t checkpoint_writes() const { return checkpoint_writes_.load(std::memory_order_relaxed); }
 
  private:
   StoreDirectory(std::string dir, int lock_fd, bool crashed)
@@ -58,6 +60,7 @@ class StoreDirectory {
   const bool crashed_;
   std::mutex checkpoint_mu_;
   int checkpoint_fd_ = -1;  // opened on first write
+  std::atomic<int64_t> checkpoint_writes_{0};
 };
 
 }  // namespace sprocket::filelog

@@ -1,7 +1,9 @@
 // FileLogStore: the MessageStore of the filelog plugin. It wires the parts together:
 //   StoreCore     options, logger, commit log, consume queues, sync waiters
 //   AppendWriter  the writer thread (group commit)
+//   Dispatcher    key index, ASYNC_FLUSH callbacks, freeing records, off the writer
 //   Flusher       the flush thread (fsync, checkpoint)
+//   SegmentAllocator  creates the next commit-log segment ahead of the writer
 //   recovery      run once in Open
 //   queue_reader  ReadQueue / OffsetForTime
 // See README.md for the options and FORMAT.md for the files.
@@ -13,7 +15,9 @@
 #include <vector>
 
 #include "append_writer.h"
+#include "dispatcher.h"
 #include "flusher.h"
+#include "segment_allocator.h"
 #include "sprocket/plugin/host.h"
 #include "sprocket/plugin/storage.h"
 #include "store_core.h"
@@ -51,8 +55,13 @@ class FileLogStore final : public MessageStore {
 
   StoreCore core_;
   Flusher flusher_;
+  SegmentAllocator allocator_;
+  Dispatcher dispatcher_;
   AppendWriter writer_;
 
+  // Serialises the changes that rewrite the log's front or move its end backwards:
+  // retention, TruncateLog, an empty store repositioned by AppendReplica.
+  std::mutex maintenance_mu_;
   std::mutex close_mu_;
   bool opened_ = false;  // Open finished: the threads run and Close has work to do
   bool closed_ = false;

@@ -47,12 +47,13 @@ void Flusher::Run() {
       stopping = stop_;
     }
     // One fdatasync per segment touched covers every append published so far.
-    Status synced = core_.commit_log.Sync(core_.commit_log.end());
+    Status synced = core_.commit_log.SyncToEnd();
     if (!synced.ok() && synced.message() != last_error) {
       core_.log->error("commitlog flush failed: {}", synced.ToString());
       last_error = synced.message();
     }
-    std::vector<Completion> done = core_.sync_waiters.TakeDurable(core_.commit_log.durable_end());
+    std::vector<Completion> done =
+        core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), Clock::now());
     RunCompletions(done, *core_.log);
     if (stopping) {
       std::vector<Completion> left = core_.sync_waiters.TakeAll(
@@ -73,14 +74,24 @@ void Flusher::Run() {
 Status Flusher::FlushAll(bool clean_shutdown) {
   // Serialised, so that checkpoints are written in the order their positions were taken.
   std::lock_guard lock(checkpoint_mu_);
-  Status status = core_.commit_log.Sync(core_.commit_log.end());
-  // Entries of every record below this position were written before it was published, so
-  // syncing the queues afterwards makes them all durable.
-  const int64_t cq_position = core_.commit_log.end();
+  return FlushAllLocked(clean_shutdown);
+}
+
+std::unique_lock<std::mutex> Flusher::HoldCheckpoints() { return std::unique_lock(checkpoint_mu_); }
+
+Status Flusher::FlushAllLocked(bool clean_shutdown) {
+  // Every record below the dispatched end has its consume-queue entries written and
+  // published (the writer moves it after publishing the queues), so syncing the log up to
+  // it and then every queue makes both durable for all of those records.
+  Result<int64_t> synced = core_.commit_log.SyncTo(core_.dispatched_end);
+  if (!synced.ok()) return synced.status();
+  const int64_t position = *synced;
+  Status status;
   for (const auto& q : core_.queues.All()) {
     Status s = q->Sync();
     if (status.ok() && !s.ok()) status = s;
   }
+  if (status.ok() && core_.index) status = core_.index->Flush();
   if (!status.ok()) return status;
 
   CheckpointData cp;
@@ -88,8 +99,8 @@ Status Flusher::FlushAll(bool clean_shutdown) {
   cp.commit_log_segment_size = core_.options.commit_log_segment_size;
   cp.consume_queue_file_size = core_.options.consume_queue_file_size;
   cp.log_min = core_.commit_log.min_position();
-  cp.log_durable_end = core_.commit_log.durable_end();
-  cp.cq_durable_position = cq_position;
+  cp.log_durable_end = position;
+  cp.cq_durable_position = position;
   if (have_checkpoint_ && !clean_shutdown && cp.log_min == last_checkpoint_.log_min &&
       cp.log_durable_end == last_checkpoint_.log_durable_end &&
       cp.cq_durable_position == last_checkpoint_.cq_durable_position)

@@ -27,6 +27,11 @@ class Flusher {
   // Syncs the log and every consume queue up to what is published, then rewrites the
   // checkpoint (skipped when nothing moved). Any thread; blocks on the fsyncs.
   Status FlushAll(bool clean_shutdown = false);
+  // For changes that move the log end backwards (TruncateLog, repositioning an empty log):
+  // no checkpoint is written while the lock is held, so none can record the old end after
+  // the change; the change then writes its own with FlushAllLocked.
+  std::unique_lock<std::mutex> HoldCheckpoints();
+  Status FlushAllLocked(bool clean_shutdown = false);
   // Final log flush, completes every waiting SYNC_FLUSH append (with an error if the flush
   // fails), joins the thread. Call after the writer has stopped. Idempotent.
   void Stop();

@@ -1,13 +1,15 @@
 // LogScanner: reads the commit log's records in order from a start position, validating each
-// one, for recovery (finding the end of valid data, re-dispatching records to consume queues).
+// one, for recovery (finding the end of valid data, re-dispatching records to consume queues
+// and the key index).
 //
 // A record is accepted when its magic is right, its length fields add up to TOTALSIZE, it
-// fits its segment with room for the blank marker, it lies wholly inside the file, and its
-// PHYSICALOFFSET names its own position. A blank marker must state exactly the bytes left in
-// its segment; the scan continues at the next segment. Without CRCs (a later issue) this
-// catches a torn tail, not bit rot inside a body.
+// fits its segment with room for the blank marker, it lies below the scan limit, its
+// PHYSICALOFFSET names its own position and (when asked) its BODYCRC matches the body. A
+// blank marker must state exactly the bytes left in its segment; the scan continues at the
+// next segment. An all-zero header (never written) is the clean end of the log.
 //
-// Reads in large chunks; a returned record view is valid until the next call to Next().
+// Reads through the segments' mappings (no copies): a returned record view stays valid while
+// the segment it lies in is held by the SegmentedFile.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +26,7 @@ class LogScanner {
  public:
   enum class Step {
     kRecord,   // *out holds the next record
-    kEnd,      // clean end: end of the last file, or zero bytes where a record would start
+    kEnd,      // clean end: zeros where a record would start, no further segment, or the limit
     kInvalid,  // bytes that are not a valid record or blank; error() says why
   };
 
@@ -35,7 +37,7 @@ class LogScanner {
   };
 
   // Scans from `from` (a record boundary) and stops at `limit`.
-  LogScanner(const SegmentedFile& files, int64_t from, int64_t limit);
+  LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool check_crc);
 
   Step Next(Record* out);
   // Where the scan stands: after kEnd/kInvalid, the end of the valid records.
@@ -43,17 +45,14 @@ class LogScanner {
   const std::string& error() const { return error_; }
 
  private:
-  // Makes [position_, position_ + n) available in buf_; false when the file ends first.
-  Result<bool> Fill(const Segment& seg, size_t n);
   Step Invalid(std::string why);
 
   const SegmentedFile& files_;
   int64_t position_;
   const int64_t limit_;
+  const bool check_crc_;
   std::shared_ptr<Segment> segment_;
-  std::string buf_;
-  int64_t buf_start_ = 0;  // absolute position of buf_[0]
-  size_t buf_len_ = 0;
+  int64_t prefetched_to_ = 0;  // cold scans: asked the kernel to read ahead up to here
   std::string error_;
 };
 

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -7,9 +9,16 @@
 
 namespace sprocket::filelog {
 
-const char* const kOptionKeys[] = {
-    "mapedFileSizeCommitLog",   "mappedFileSizeCommitLog",   "mapedFileSizeConsumeQueue",
-    "mappedFileSizeConsumeQueue", "flushIntervalConsumeQueue", nullptr};
+const char* const kOptionKeys[] = {"mapedFileSizeCommitLog",
+                                   "mappedFileSizeCommitLog",
+                                   "mapedFileSizeConsumeQueue",
+                                   "mappedFileSizeConsumeQueue",
+                                   "flushIntervalConsumeQueue",
+                                   "accessMessageInMemoryMaxRatio",
+                                   "messageIndexEnable",
+                                   "maxHashSlotNum",
+                                   "maxIndexNum",
+                                   nullptr};
 
 namespace {
 
@@ -26,8 +35,8 @@ std::string_view Trim(std::string_view s) {
 }
 
 // Reads an integer option; nullopt-valued keys keep `*out` untouched.
-Status ReadInt(const PluginHost& host, std::initializer_list<std::string_view> keys, int64_t min,
-               int64_t max, int64_t* out) {
+Status ReadInt(const PluginHost& host, std::initializer_list<std::string_view> keys, int64_t min, int64_t max,
+               int64_t* out) {
   for (std::string_view key : keys) {
     std::optional<std::string> v = host.Option(key);
     if (!v) continue;
@@ -37,8 +46,8 @@ Status ReadInt(const PluginHost& host, std::initializer_list<std::string_view> k
     if (ec != std::errc() || end != text.data() + text.size())
       return Status::InvalidArgument(std::string(key) + "=" + *v + ": not an integer");
     if (parsed < min || parsed > max)
-      return Status::InvalidArgument(std::string(key) + "=" + *v + ": must be in [" +
-                                     std::to_string(min) + ", " + std::to_string(max) + "]");
+      return Status::InvalidArgument(std::string(key) + "=" + *v + ": must be in [" + std::to_string(min) +
+                                     ", " + std::to_string(max) + "]");
     *out = parsed;
     return Status::OK();
   }
@@ -61,11 +70,20 @@ Result<std::vector<int64_t>> ParseDelayLevels(const std::string& text) {
     if (word.empty()) continue;
     int64_t unit = 0;
     switch (word.back()) {
-      case 's': unit = 1000; break;
-      case 'm': unit = 60 * 1000; break;
-      case 'h': unit = 60 * 60 * 1000; break;
-      case 'd': unit = 24 * 60 * 60 * 1000; break;
-      default: return Status::InvalidArgument("messageDelayLevel: bad unit in '" + std::string(word) + "'");
+      case 's':
+        unit = 1000;
+        break;
+      case 'm':
+        unit = 60 * 1000;
+        break;
+      case 'h':
+        unit = 60 * 60 * 1000;
+        break;
+      case 'd':
+        unit = 24 * 60 * 60 * 1000;
+        break;
+      default:
+        return Status::InvalidArgument("messageDelayLevel: bad unit in '" + std::string(word) + "'");
     }
     int64_t n = 0;
     auto [end, ec] = std::from_chars(word.data(), word.data() + word.size() - 1, n);
@@ -91,7 +109,15 @@ Result<FileLogOptions> FileLogOptions::FromHost(const PluginHost& host) {
   if (s.ok())
     s = ReadInt(host, {"flushIntervalConsumeQueue"}, 1, INT32_MAX, &o.flush_interval_consume_queue_ms);
   if (s.ok()) s = ReadInt(host, {"maxMessageSize"}, 1024, INT32_MAX, &o.max_message_size);
+  if (s.ok()) s = ReadInt(host, {"maxHashSlotNum"}, 1, INT32_MAX, &o.max_hash_slots);
+  if (s.ok()) s = ReadInt(host, {"maxIndexNum"}, 2, INT32_MAX, &o.max_index_count);
+  int64_t memory_ratio = 40;
+  if (s.ok()) s = ReadInt(host, {"accessMessageInMemoryMaxRatio"}, 0, 100, &memory_ratio);
   if (!s.ok()) return s;
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  const int64_t memory = pages > 0 && page_size > 0 ? int64_t{pages} * page_size : int64_t{1} << 34;
+  o.memory_window_bytes = memory / 100 * memory_ratio;
   // Entries never span consume-queue files, so the file size is a whole number of entries.
   o.consume_queue_file_size -= o.consume_queue_file_size % kCqEntrySize;
 
@@ -101,6 +127,15 @@ Result<FileLogOptions> FileLogOptions::FromHost(const PluginHost& host) {
       o.sync_flush = true;
     } else if (t != "ASYNC_FLUSH") {
       return Status::InvalidArgument("flushDiskType=" + *v + ": expected ASYNC_FLUSH or SYNC_FLUSH");
+    }
+  }
+
+  if (std::optional<std::string> v = host.Option("messageIndexEnable")) {
+    std::string_view t = Trim(*v);
+    if (t == "false") {
+      o.index_enable = false;
+    } else if (t != "true") {
+      return Status::InvalidArgument("messageIndexEnable=" + *v + ": expected true or false");
     }
   }
 

@@ -19,12 +19,19 @@ extern const char* const kOptionKeys[];
 struct FileLogOptions {
   std::string data_dir;
   int64_t commit_log_segment_size = int64_t{1} << 30;  // mapedFileSizeCommitLog
-  int64_t consume_queue_file_size = 300000 * 20;        // mapedFileSizeConsumeQueue
-  bool sync_flush = false;                              // flushDiskType == SYNC_FLUSH
+  int64_t consume_queue_file_size = 300000 * 20;       // mapedFileSizeConsumeQueue
+  bool sync_flush = false;                             // flushDiskType == SYNC_FLUSH
   int64_t sync_flush_timeout_ms = 5000;
   int64_t flush_interval_commit_log_ms = 500;
   int64_t flush_interval_consume_queue_ms = 1000;
   int64_t max_message_size = 4194304;
+  // accessMessageInMemoryMaxRatio (percent of physical memory, RocketMQ's 40): records
+  // further than this behind the log end are read with ReadLimits' *_on_disk pair.
+  int64_t memory_window_bytes = 0;
+  // The key index (messageIndexEnable, maxHashSlotNum, maxIndexNum): RocketMQ's IndexFile.
+  bool index_enable = true;
+  int64_t max_hash_slots = 5000000;
+  int64_t max_index_count = 20000000;
   // messageDelayLevel in ms, level 1 first: used to rebuild SCHEDULE_TOPIC_XXXX tag codes
   // (delivery times) when consume-queue entries are re-dispatched from the log.
   std::vector<int64_t> delay_level_ms;

@@ -1,8 +1,10 @@
 // The read path of one consume queue: ReadQueue and OffsetForTime of MessageStore.
 //
-// A read copies the chosen records into one buffer that the result's `hold` owns. Serving
-// views into mapped segments instead (zero copy) changes only CopyRecords in the .cc: the
-// hold would then pin the segments.
+// Zero copy: a read returns views into the commit log's read-only mappings, and its `hold`
+// pins the segments they lie in (a segment deleted meanwhile stays mapped until the hold is
+// dropped). Each record's header is checked against its consume-queue entry before it is
+// handed out (magic, TOTALSIZE, QUEUEID, QUEUEOFFSET); body CRCs are checked by recovery
+// and ReadAt, not on this hot path.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +23,21 @@ namespace sprocket::filelog {
 // (RocketMQ's maxFilterMessageCount: 16000 bytes of consume queue = 800 entries).
 inline constexpr int64_t kMinEntriesScanned = 800;
 
+// How far past a read the kernel is asked to read ahead when the pages there are not in
+// memory (a consumer working through a cold backlog reads sequentially).
+inline constexpr int64_t kColdReadAhead = 4 << 20;
+
+struct ReadSettings {
+  // Records that start more than this many bytes behind the log end have probably left
+  // the page cache (RocketMQ's accessMessageInMemoryMaxRatio of physical memory): the
+  // ReadLimits' *_on_disk pair applies to them.
+  int64_t memory_window = INT64_MAX;
+};
+
 // Outcomes and next_offset follow PROTOCOL.md §3.2 (the master's view).
 ReadQueueResult ReadQueueRecords(const CommitLog& log, const ConsumeQueue& queue, int64_t from,
-                                 const ReadLimits& limits, const TagFilter& filter, spdlog::logger& logger);
+                                 const ReadLimits& limits, const TagFilter& filter,
+                                 const ReadSettings& settings, spdlog::logger& logger);
 
 // The first offset whose STORETIMESTAMP >= timestamp_ms (max when none, min when all).
 // Store timestamps never decrease along the log, so a binary search over the queue works.

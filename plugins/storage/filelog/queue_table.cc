@@ -13,7 +13,8 @@ bool IsStorableTopic(std::string_view topic) {
 
 QueueTable::QueueTable(std::string root, int64_t file_size) : root_(std::move(root)), file_size_(file_size) {}
 
-Status QueueTable::LoadAll(const CommitLog& log, std::vector<std::pair<std::string, int64_t>>* cut) {
+Status QueueTable::LoadAll(const CommitLog& log, int64_t trusted_below, bool zero_tail,
+                           std::vector<std::pair<std::string, int64_t>>* cut) {
   Result<std::vector<std::string>> topics = ListDir(root_, /*directories=*/true);
   if (!topics.ok()) return topics.status();
   std::map<Key, std::shared_ptr<ConsumeQueue>, KeyLess> loaded;
@@ -27,7 +28,7 @@ Status QueueTable::LoadAll(const CommitLog& log, std::vector<std::pair<std::stri
       auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
       if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 0) continue;
       auto q = std::make_shared<ConsumeQueue>(topic, id, JoinPath(topic_dir, id_text), file_size_);
-      Result<int64_t> trimmed = q->Load(log);
+      Result<int64_t> trimmed = q->Load(log, trusted_below, zero_tail);
       if (!trimmed.ok()) return trimmed.status();
       if (*trimmed > 0) cut->emplace_back(q->name(), *trimmed);
       loaded.emplace(Key(topic, id), std::move(q));

@@ -27,9 +27,10 @@ class QueueTable {
  public:
   QueueTable(std::string root, int64_t file_size);
 
-  // Open time: loads every <topic>/<queueId> directory. `cut` gets the entries trimmed per
-  // queue ("TopicA/0" -> n) for the caller to log.
-  Status LoadAll(const CommitLog& log, std::vector<std::pair<std::string, int64_t>>* cut);
+  // Open time: loads every <topic>/<queueId> directory (ConsumeQueue::Load). `cut` gets the
+  // entries dropped per queue ("TopicA/0" -> n) for the caller to log.
+  Status LoadAll(const CommitLog& log, int64_t trusted_below, bool zero_tail,
+                 std::vector<std::pair<std::string, int64_t>>* cut);
 
   std::shared_ptr<ConsumeQueue> Find(std::string_view topic, int32_t queue_id) const;
   Result<std::shared_ptr<ConsumeQueue>> FindOrCreate(std::string_view topic, int32_t queue_id);

@@ -1,5 +1,7 @@
 #include "record_format.h"
 
+#include <zlib.h>
+
 #include <charconv>
 #include <string>
 
@@ -37,9 +39,11 @@ Result<RecordFields> ParseRecord(std::string_view bytes) {
   size_t at = r.store_timestamp_field + 8 + store_host_len + 4 + 8;
   if (at + 4 > total) return Bad("fixed fields overrun the record");
   r.store_timestamp = GetInt64(p + r.store_timestamp_field);
+  r.body_crc = GetInt32(p + kBodyCrcField);
   const int32_t body_len = GetInt32(p + at);
   at += 4;
   if (body_len < 0 || at + static_cast<size_t>(body_len) + 1 > total) return Bad("bad body length");
+  r.body = std::string_view(p + at, static_cast<size_t>(body_len));
   at += static_cast<size_t>(body_len);
   const auto topic_len = static_cast<int8_t>(p[at]);
   at += 1;
@@ -52,6 +56,22 @@ Result<RecordFields> ParseRecord(std::string_view bytes) {
     return Bad("field lengths do not add up to TOTALSIZE " + std::to_string(total));
   r.properties = std::string_view(p + at, static_cast<size_t>(props_len));
   return r;
+}
+
+bool BodyCrcMatches(const RecordFields& rec) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(rec.body.data()), static_cast<uInt>(rec.body.size()));
+  return static_cast<int32_t>(crc & 0x7FFFFFFF) == rec.body_crc;
+}
+
+std::string KeysFromRecord(const RecordFields& rec) {
+  std::string keys(FindProperty(rec.properties, "UNIQ_KEY"));
+  std::string_view user_keys = FindProperty(rec.properties, "KEYS");
+  if (!user_keys.empty()) {
+    if (!keys.empty()) keys.push_back(' ');
+    keys.append(user_keys);
+  }
+  return keys;
 }
 
 std::string_view FindProperty(std::string_view properties, std::string_view key) {

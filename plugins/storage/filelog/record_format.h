@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct RecordFields {
   int32_t sys_flag = 0;
   int64_t store_timestamp = 0;
   size_t store_timestamp_field = 0;
+  int32_t body_crc = 0;         // BODYCRC as stored
+  std::string_view body;        // points into the parsed bytes
   std::string_view topic;       // points into the parsed bytes
   std::string_view properties;  // points into the parsed bytes
 };
@@ -55,6 +58,10 @@ struct RecordFields {
 // Parses the record at the start of `bytes` (which may hold more after it). Corruption when
 // the magic is wrong, the record is truncated, or its length fields do not add up to TOTALSIZE.
 Result<RecordFields> ParseRecord(std::string_view bytes);
+
+// Whether BODYCRC equals crc32(body) & 0x7FFFFFFF (PROTOCOL.md §5.1). zlib's crc32, the same
+// polynomial as the kernel's: the kernel's CLMUL version is private to kernel/protocol.
+bool BodyCrcMatches(const RecordFields& rec);
 
 // The value of `key` in a §5.2 properties string (key\x01value\x02...), empty when absent.
 std::string_view FindProperty(std::string_view properties, std::string_view key);
@@ -68,6 +75,10 @@ int32_t JavaStringHash(std::string_view utf8);
 // the delay of the record's DELAY level (clamped to the last level). Used to rebuild entries
 // from the log; on append the kernel's AppendRequest::tags_code is used as given.
 int64_t TagsCodeFromRecord(const RecordFields& rec, const std::vector<int64_t>& delay_level_ms);
+
+// The index keys of a stored record as the kernel passes them in AppendRequest::keys:
+// UNIQ_KEY, then a space, then KEYS as the producer set it (itself space-separated).
+std::string KeysFromRecord(const RecordFields& rec);
 
 // Writes the 8-byte end-of-segment marker.
 void EncodeBlank(char* out, int32_t bytes_left);

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "big_endian.h"
 #include "log_scanner.h"
 #include "record_format.h"
 
@@ -13,55 +14,92 @@ namespace sprocket::filelog {
 
 namespace {
 
-// Step 1. Returns the end of the valid records and cuts what follows.
-Result<int64_t> RecoverLogEnd(StoreCore& core, const std::optional<CheckpointData>& checkpoint) {
-  SegmentedFile& files = core.commit_log.files();
-  const auto segments = files.Snapshot();
-  if (segments.empty()) {
-    // No data. Positions must never go back (offsetMsgIds name them), so a log whose files
-    // are all gone continues at the next segment boundary after what the checkpoint saw.
-    const int64_t seen = checkpoint ? checkpoint->log_durable_end : 0;
-    const int64_t seg = files.segment_size();
-    return (seen + seg - 1) / seg * seg;
+constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
+
+// Without a checkpoint, where the first segment's first record starts: its start, unless it
+// begins with zeros (a follower's log that started inside the segment), then the first
+// position after them that holds a record header naming itself.
+int64_t FirstRecordIn(const Segment& seg) {
+  const char* p = seg.data();
+  const int64_t n = seg.capacity();
+  int64_t q = 0;
+  while (q < n && p[q] == 0) ++q;
+  // TOTALSIZE's high bytes are zeros for every record: the header starts up to 3 bytes before.
+  for (int64_t at = std::max<int64_t>(0, q - 3); at <= q && at + kMinRecordSize + kBlankSize <= n; ++at) {
+    if (GetInt32(p + at + kMagicField) == kMessageMagic &&
+        GetInt64(p + at + kPhysicalOffsetField) == seg.start() + at)
+      return seg.start() + at;
   }
-  const int64_t scan_from = segments[segments.size() >= 2 ? segments.size() - 2 : 0]->start();
-  LogScanner scanner(files, scan_from, std::numeric_limits<int64_t>::max());
+  return seg.start();
+}
+
+struct LogBounds {
+  int64_t min = 0;
+  int64_t end = 0;
+  int64_t scanned_from = 0;
+};
+
+// Steps 1 and 2.
+Result<LogBounds> RecoverLog(StoreCore& core, const std::optional<CheckpointData>& cp, bool crashed) {
+  SegmentedFile& files = core.commit_log.files();
+  const int64_t seg_size = files.segment_size();
+  const auto segments = files.Snapshot();
+  LogBounds b;
+  if (segments.empty()) {
+    // No data. Positions must never go back (offsetMsgIds name them): continue where the
+    // checkpoint saw the log, at a segment boundary unless nothing was ever written there.
+    const int64_t seen = cp ? std::max(cp->log_min, cp->log_durable_end) : 0;
+    b.min = b.end = b.scanned_from =
+        (cp && seen == cp->log_min) ? seen : (seen + seg_size - 1) / seg_size * seg_size;
+    return b;
+  }
+  const Segment& first = *segments.front();
+  if (cp && first.Contains(cp->log_min)) {
+    b.min = cp->log_min;
+  } else {
+    if (cp && cp->log_min > first.start())
+      core.log->warn("commitlog: checkpoint says the log starts at {}, but {} is still there; starting there",
+                     cp->log_min, first.path());
+    b.min = cp ? first.start() : FirstRecordIn(first);
+  }
+  int64_t from = cp ? std::max(b.min, cp->log_durable_end) : b.min;
+  if (from > segments.back()->end()) {
+    core.log->error(
+        "commitlog: the checkpoint saw the log durable up to {}, the files end at {}: data was lost", from,
+        segments.back()->end());
+    from = std::max(b.min, segments.back()->start());
+  }
+  b.scanned_from = from;
+
+  LogScanner scanner(files, from, kNoLimit, /*check_crc=*/true);
   LogScanner::Record record;
   LogScanner::Step step;
   int64_t records = 0;
   while ((step = scanner.Next(&record)) == LogScanner::Step::kRecord) ++records;
-  const int64_t end = scanner.position();
-
-  int64_t stored = 0;  // bytes the files hold at and after `end`
-  for (const auto& seg : segments) {
-    Result<int64_t> size = seg->FileSize();
-    if (!size.ok()) return size.status();
-    stored += std::max<int64_t>(0, seg->start() + *size - std::max(end, seg->start()));
-  }
-  if (step == LogScanner::Step::kInvalid) {
-    core.log->warn("commitlog: cutting {} bytes from position {}: {}", stored, end, scanner.error());
-  } else if (stored > 0) {
-    core.log->warn("commitlog: cutting {} unused bytes from position {}", stored, end);
-  }
-  if (Status s = files.TruncateFrom(end); !s.ok()) return s;
-  // What the files hold now is what the next run will find: make the tail durable once.
-  files.SetSynced(std::min(scan_from, end));
-  if (Status s = files.Sync(end); !s.ok()) return s;
-  core.log->info("commitlog: {} records checked from position {}, log ends at {}", records, scan_from, end);
-  return end;
+  b.end = scanner.position();
+  if (step == LogScanner::Step::kInvalid)
+    core.log->warn("commitlog: cutting the log at {}: {}", b.end, scanner.error());
+  // After a crash the bytes past the end may hold a torn record or pages written out of
+  // order; they must never be read as records by a later recovery, so they become zeros.
+  // After a clean shutdown they are zeros already; only segments past the end go.
+  const bool zero = crashed || step == LogScanner::Step::kInvalid;
+  if (Status s = files.TruncateFrom(b.end, zero ? kNoLimit : b.end); !s.ok()) return s;
+  // Make what the files hold below the end durable once (a killed process left it in the
+  // page cache, maybe not on disk).
+  files.SetSynced(std::min(from, b.end));
+  if (Status s = files.Sync(b.end); !s.ok()) return s;
+  files.SetSynced(b.end);
+  if (records > 0 || from != b.end)
+    core.log->info("commitlog: {} records checked (CRC) from position {}, log ends at {}", records, from,
+                   b.end);
+  return b;
 }
 
-// Step 3.
-Status Redispatch(StoreCore& core, int64_t log_end) {
-  const int64_t log_min = core.commit_log.min_position();
-  const auto queues = core.queues.All();
-  int64_t from = queues.empty() ? log_min : log_end;
-  for (const auto& q : queues)
-    from = std::min(from, q->max_offset() > q->min_offset() ? q->last_entry_end() : log_min);
-  from = std::clamp(from, log_min, log_end);
-  if (from == log_end) return Status::OK();
-
-  LogScanner scanner(core.commit_log.files(), from, log_end);
+// Step 4: consume-queue entries of records from cq_from on, index keys from index_from on.
+Status Redispatch(StoreCore& core, int64_t cq_from, int64_t index_from, int64_t log_end) {
+  const int64_t from = std::min(cq_from, index_from);
+  if (from >= log_end) return Status::OK();
+  LogScanner scanner(core.commit_log.files(), from, log_end, /*check_crc=*/false);
   LogScanner::Record rec;
   LogScanner::Step step;
   std::map<ConsumeQueue*, std::shared_ptr<ConsumeQueue>> touched;
@@ -70,6 +108,9 @@ Status Redispatch(StoreCore& core, int64_t log_end) {
   while ((step = scanner.Next(&rec)) == LogScanner::Step::kRecord) {
     ++scanned;
     const RecordFields& f = rec.fields;
+    if (rec.position >= index_from)  // Add skips what the index already holds
+      core.IndexRecord(f.topic, KeysFromRecord(f), rec.position, f.store_timestamp);
+    if (rec.position < cq_from) continue;
     Result<std::shared_ptr<ConsumeQueue>> found = core.queues.FindOrCreate(f.topic, f.queue_id);
     if (!found.ok()) {
       core.log->warn("re-dispatch: record at {} skipped: {}", rec.position, found.status().ToString());
@@ -78,8 +119,9 @@ Status Redispatch(StoreCore& core, int64_t log_end) {
     ConsumeQueue& q = **found;
     if (f.queue_offset < q.next_offset()) continue;  // already indexed
     if (f.queue_offset > q.next_offset()) {
-      core.log->warn("re-dispatch: {} lacks entries [{}, {}); they stay holes", q.name(), q.next_offset(),
-                     f.queue_offset);
+      if (q.next_offset() > q.min_offset())
+        core.log->warn("re-dispatch: the log lacks records [{}, {}) of {}; they stay holes", q.next_offset(),
+                       f.queue_offset, q.name());
       if (Status s = q.SkipTo(f.queue_offset); !s.ok()) return s;
     }
     q.Stage(CqEntry{rec.position, f.total_size, TagsCodeFromRecord(f, core.options.delay_level_ms)});
@@ -89,10 +131,9 @@ Status Redispatch(StoreCore& core, int64_t log_end) {
       if (Status s = q.WriteStaged(); !s.ok()) return s;
     }
   }
-  if (step == LogScanner::Step::kInvalid) {
-    // Only the log's last two segments were validated; this is damage further back.
+  // The log was validated up to log_end a moment ago; anything else is damage further back.
+  if (step == LogScanner::Step::kInvalid)
     core.log->error("re-dispatch stopped, records after it are not indexed: {}", scanner.error());
-  }
   for (auto& [raw, q] : touched) {
     if (Status s = q->WriteStaged(); !s.ok()) return s;
     q->Publish();
@@ -104,20 +145,37 @@ Status Redispatch(StoreCore& core, int64_t log_end) {
 
 }  // namespace
 
-Status RecoverStore(StoreCore& core, const std::optional<CheckpointData>& checkpoint) {
+Status RecoverStore(StoreCore& core, const std::optional<CheckpointData>& checkpoint, bool crashed) {
   if (Status s = core.commit_log.files().Load(); !s.ok()) return s;
-  Result<int64_t> end = RecoverLogEnd(core, checkpoint);
-  if (!end.ok()) return end.status();
-  core.commit_log.ResetEnd(*end);
-  if (checkpoint && *end < checkpoint->log_durable_end)
-    core.log->error("commitlog ends at {} but the checkpoint recorded it durable up to {}: acknowledged "
-                    "records were lost", *end, checkpoint->log_durable_end);
+  Result<LogBounds> log = RecoverLog(core, checkpoint, crashed);
+  if (!log.ok()) return log.status();
+  core.commit_log.SetMin(log->min);
+  core.commit_log.ResetEnd(log->end);
+  if (checkpoint && log->end < checkpoint->log_durable_end)
+    core.log->error(
+        "commitlog ends at {} but the checkpoint recorded it durable up to {}: acknowledged "
+        "records were lost",
+        log->end, checkpoint->log_durable_end);
 
+  // Without a checkpoint nothing in the queues is known durable: rebuild them all.
+  int64_t cq_from = checkpoint ? std::clamp(checkpoint->cq_durable_position, log->min, log->end) : log->min;
   std::vector<std::pair<std::string, int64_t>> cut;
-  if (Status s = core.queues.LoadAll(core.commit_log, &cut); !s.ok()) return s;
-  for (const auto& [name, n] : cut)
-    core.log->warn("{}: cut {} trailing entries the commit log does not back", name, n);
-  return Redispatch(core, *end);
+  if (Status s = core.queues.LoadAll(core.commit_log, cq_from, crashed || !checkpoint, &cut); !s.ok())
+    return s;
+  for (const auto& [name, n] : cut) core.log->warn("{}: dropped {} entries past its durable end", name, n);
+  const auto queues = core.queues.All();
+  if (queues.empty()) cq_from = log->min;  // consumequeue/ was deleted: rebuild every queue
+  for (const auto& q : queues) {
+    // Entries of records below the log's start (retention, or a cut) are not readable.
+    if (Result<int64_t> freed = q->DeleteBelow(log->min); !freed.ok()) return freed.status();
+  }
+  // The key index keeps its own durable end; entries of records past the log's end go.
+  int64_t index_from = log->end;
+  if (core.index) {
+    if (Status s = core.index->TruncateFrom(LogPosition(log->end)); !s.ok()) return s;
+    index_from = std::clamp(core.index->DurableEnd().value, log->min, log->end);
+  }
+  return Redispatch(core, cq_from, index_from, log->end);
 }
 
 }  // namespace sprocket::filelog

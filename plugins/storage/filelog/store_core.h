@@ -5,10 +5,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "checkpoint.h"
 #include "commit_log.h"
 #include "file_util.h"
+#include "index_file.h"
 #include "options.h"
 #include "queue_table.h"
 #include "sync_waiters.h"
@@ -31,8 +34,17 @@ struct StoreCore {
   std::unique_ptr<StoreDirectory> directory;
   CommitLog commit_log;
   QueueTable queues;
+  std::unique_ptr<KeyIndex> index;  // null with messageIndexEnable=false
   SyncWaiters sync_waiters;
   std::atomic<int64_t> records_appended{0};
+  // Every record below this log position has its consume-queue entries published (set by
+  // the writer after it publishes the queues; the flusher checkpoints up to it).
+  std::atomic<int64_t> dispatched_end{0};
+
+  // Indexes one stored record's keys (writer thread, recovery). A failure is logged, not
+  // fatal: the record is stored, only QUERY_MESSAGE by key will not find it.
+  void IndexRecord(std::string_view topic, std::string_view keys, int64_t position, int64_t store_timestamp);
+  std::string last_index_error;  // writer thread: the same failure is logged once
 };
 
 }  // namespace sprocket::filelog

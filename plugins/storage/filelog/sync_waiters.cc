@@ -13,6 +13,12 @@ void ReplaceOk(Completion& c, const Status& status) {
     if (r.status.ok()) r.status = status;
 }
 
+Status FlushTimeout() {
+  return Status::Timeout(
+      "filelog: fsync did not finish within syncFlushTimeout; the record is stored but may "
+      "not be durable");
+}
+
 }  // namespace
 
 void RunCompletions(std::vector<Completion>& completions, spdlog::logger& log) {
@@ -33,11 +39,12 @@ void SyncWaiters::Add(int64_t target, Clock::time_point deadline, Completion c) 
   waiters_.push_back(Waiter{target, deadline, std::move(c)});
 }
 
-std::vector<Completion> SyncWaiters::TakeDurable(int64_t durable_end) {
+std::vector<Completion> SyncWaiters::TakeDurable(int64_t durable_end, Clock::time_point now) {
   std::vector<Completion> out;
   std::lock_guard lock(mu_);
   while (!waiters_.empty() && waiters_.front().target <= durable_end) {
     out.push_back(std::move(waiters_.front().completion));
+    if (waiters_.front().deadline < now) ReplaceOk(out.back(), FlushTimeout());
     waiters_.pop_front();
   }
   return out;
@@ -49,8 +56,7 @@ std::vector<Completion> SyncWaiters::TakeExpired(Clock::time_point now) {
   while (!waiters_.empty() && waiters_.front().deadline <= now) {
     out.push_back(std::move(waiters_.front().completion));
     waiters_.pop_front();
-    ReplaceOk(out.back(), Status::Timeout("filelog: fsync did not finish within syncFlushTimeout; "
-                                          "the record is stored but may not be durable"));
+    ReplaceOk(out.back(), FlushTimeout());
   }
   return out;
 }

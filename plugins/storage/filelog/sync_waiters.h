@@ -40,7 +40,9 @@ class SyncWaiters {
  public:
   // `target`: the log must be durable up to here.
   void Add(int64_t target, Clock::time_point deadline, Completion c);
-  std::vector<Completion> TakeDurable(int64_t durable_end);
+  // Completions the log is durable for. Those whose deadline passed before `now` complete
+  // with Timeout all the same: the flush was not done within syncFlushTimeout.
+  std::vector<Completion> TakeDurable(int64_t durable_end, Clock::time_point now);
   // Completions whose deadline passed; their OK results become Timeout.
   std::vector<Completion> TakeExpired(Clock::time_point now);
   // Everything left, with OK results replaced by `status` (close after a failed flush).
