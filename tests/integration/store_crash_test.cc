@@ -135,7 +135,7 @@ TEST_P(StoreCrashTest, AcknowledgedSyncFlushMessagesSurviveRepeatedSigkill) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreCrashTest, ::testing::Values("filelog"),  // leveldb joins when its plugin lands
+INSTANTIATE_TEST_SUITE_P(Stores, StoreCrashTest, ::testing::Values("filelog", "leveldb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
