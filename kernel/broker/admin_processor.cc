@@ -1,5 +1,5 @@
 // Admin and query requests (PROTOCOL.md §3.3, §3.7, §3.9; RocketMQ's AdminBrokerProcessor
-// and QueryMessageProcessor):
+// and QueryMessageProcessor; QUERY_MESSAGE 12 is in query_processor.cc):
 //   17 UPDATE_AND_CREATE_TOPIC  215 DELETE_TOPIC_IN_BROKER  21 GET_ALL_TOPIC_CONFIG
 //   30 GET_MAX_OFFSET  31 GET_MIN_OFFSET  29 SEARCH_OFFSET_BY_TIMESTAMP
 //   32 GET_EARLIEST_MSG_STORETIME  33 VIEW_MESSAGE_BY_ID
@@ -363,12 +363,18 @@ void RegisterAdminHandlers(BrokerContext& ctx) {
     if (!offset) return;
     auto rec = ctx.store.ReadAt(LogPosition(*offset));
     if (!rec.ok()) {
+      // Ids come from users: NotFound is ordinary, anything else is worth a line.
+      if (!rec.status().IsNotFound()) {
+        GetLogger("admin")->warn("view message at {}: {}", *offset, rec.status().ToString());
+      }
       ex.ReplyCode(RS::kSystemError, "can not find message by the offset, " + std::to_string(*offset));
       return;
     }
     RemotingCommand resp;
     resp.code = RS::kSuccess;
-    ex.Reply(std::move(resp), std::string_view(rec->record.data, rec->record.size));
+    // Sent from where the store holds it (QueryMessageProcessor's OneMessageTransfer).
+    ByteView record = rec->record;
+    ex.ReplyParts(std::move(resp), std::span<const ByteView>(&record, 1), std::move(rec->hold));
   });
 }
 

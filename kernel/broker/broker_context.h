@@ -50,6 +50,7 @@ void RegisterSendHandlers(BrokerContext& ctx);
 void RegisterPullHandlers(BrokerContext& ctx);
 void RegisterClientHandlers(BrokerContext& ctx);
 void RegisterAdminHandlers(BrokerContext& ctx);
+void RegisterQueryHandlers(BrokerContext& ctx);  // QUERY_MESSAGE (query_processor.cc)
 
 // The resources a request touches, for the auth plugin (auth_resources.cc).
 std::vector<std::pair<std::string, AuthAction>> ResolveAuthResources(const RemotingCommand& req,

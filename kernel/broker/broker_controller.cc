@@ -90,6 +90,7 @@ Status BrokerController::Initialize() {
   RegisterPullHandlers(*ctx_);
   RegisterClientHandlers(*ctx_);
   RegisterAdminHandlers(*ctx_);
+  RegisterQueryHandlers(*ctx_);
 
   BrokerContext* c = ctx_.get();
   ctx_->runtime.server().AddCloseListener([c](const std::shared_ptr<Session>& session) {

@@ -99,4 +99,33 @@ std::string MQVersionName(int32_t ordinal);
 std::string EncodeGroupList(const std::set<std::string>& groups);
 Result<std::set<std::string>> DecodeGroupList(std::string_view json);
 
+// --- QUERY_MESSAGE (12), PROTOCOL.md §3.7 (bodies_query.cc). Headers only: the response
+// body is the matching stored records back to back (DecodeRecords, message.h).
+class ExtFields;
+
+// MixAll.UNIQUE_MSG_QUERY_FLAG: "true" when the key is a UNIQ_KEY (the broker then uses
+// its defaultQueryMaxNum instead of maxNum).
+inline constexpr std::string_view kUniqueMsgQueryFlag = "_UNIQUE_KEY_QUERY";
+
+// QueryMessageRequestHeader plus the flag.
+struct QueryMessageRequestHeader {
+  std::string topic;
+  std::string key;
+  int32_t max_num = 0;
+  int64_t begin_timestamp = 0;
+  int64_t end_timestamp = 0;
+  bool unique_key = false;
+};
+void EncodeQueryMessageRequestHeader(const QueryMessageRequestHeader& header, ExtFields* ext);
+// InvalidArgument "the custom field <x> is null" / "... is not a number" (Java's wording).
+Result<QueryMessageRequestHeader> DecodeQueryMessageRequestHeader(const ExtFields& ext);
+
+// QueryMessageResponseHeader: where the broker's index stood when it answered.
+struct QueryMessageResponseHeader {
+  int64_t index_last_update_timestamp = 0;
+  int64_t index_last_update_phyoffset = 0;
+};
+void EncodeQueryMessageResponseHeader(const QueryMessageResponseHeader& header, ExtFields* ext);
+Result<QueryMessageResponseHeader> DecodeQueryMessageResponseHeader(const ExtFields& ext);
+
 }  // namespace sprocket::protocol

@@ -143,6 +143,34 @@ std::set<std::string> AdminClient::GroupsConsuming(const std::string& addr, cons
   return std::move(groups.value());
 }
 
+protocol::MessageExt AdminClient::ViewMessage(const std::string& addr, int64_t offset) {
+  RemotingCommand req = sdk::NewRequest(RC::kViewMessageById);
+  req.ext.Set("offset", offset);
+  RemotingCommand resp = CallOk(addr, std::move(req));
+  size_t used = 0;
+  auto msg = protocol::DecodeRecord(resp.body, &used);
+  if (!msg.ok()) throw CommandError("bad message from " + addr + ": " + msg.status().ToString());
+  return std::move(msg.value());
+}
+
+AdminClient::QueryAnswer AdminClient::QueryMessage(const std::string& addr,
+                                                   const protocol::QueryMessageRequestHeader& header) {
+  RemotingCommand req = sdk::NewRequest(RC::kQueryMessage);
+  protocol::EncodeQueryMessageRequestHeader(header, &req.ext);
+  RemotingCommand resp = Call(addr, std::move(req));
+  QueryAnswer answer;
+  answer.code = resp.code;
+  answer.remark = resp.remark.value_or("");
+  if (resp.code != RS::kSuccess) return answer;
+  auto rh = protocol::DecodeQueryMessageResponseHeader(resp.ext);
+  if (!rh.ok()) throw CommandError("bad QUERY_MESSAGE response from " + addr + ": " + rh.status().ToString());
+  answer.index_last_update_timestamp = rh->index_last_update_timestamp;
+  auto msgs = protocol::DecodeRecords(resp.body);
+  if (!msgs.ok()) throw CommandError("bad QUERY_MESSAGE body from " + addr + ": " + msgs.status().ToString());
+  answer.messages = std::move(msgs.value());
+  return answer;
+}
+
 std::string MasterAddr(const protocol::TopicRouteData& route, const std::string& broker_name) {
   for (const auto& bd : route.broker_datas) {
     if (bd.broker_name != broker_name) continue;

@@ -15,6 +15,7 @@
 #include "command_line.h"
 #include "sprocket/protocol/bodies.h"
 #include "sprocket/protocol/bodies_admin.h"
+#include "sprocket/protocol/message.h"
 #include "sprocket/protocol/remoting_command.h"
 #include "sprocket/remoting/client.h"
 
@@ -57,6 +58,17 @@ class AdminClient {
   protocol::ConsumerConnection ConsumerConnections(const std::string& addr, const std::string& group);  // 203
   std::map<std::string, std::string> RuntimeInfo(const std::string& addr);                              // 28
   std::set<std::string> GroupsConsuming(const std::string& addr, const std::string& topic);             // 300
+  // VIEW_MESSAGE_BY_ID (33): the record at `offset` of the broker at `addr`.
+  protocol::MessageExt ViewMessage(const std::string& addr, int64_t offset);
+
+  // QUERY_MESSAGE (12) to one broker, whatever it answers.
+  struct QueryAnswer {
+    int32_t code = 0;  // SUCCESS, QUERY_NOT_FOUND (22), or the broker's error
+    std::string remark;
+    int64_t index_last_update_timestamp = 0;
+    std::vector<protocol::MessageExt> messages;  // oldest first, as the broker sends them
+  };
+  QueryAnswer QueryMessage(const std::string& addr, const protocol::QueryMessageRequestHeader& header);
 
  private:
   std::vector<std::string> namesrvs_;

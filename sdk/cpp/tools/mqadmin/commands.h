@@ -42,6 +42,7 @@ std::vector<Command> TopicCommands();     // updateTopic deleteTopic topicList t
 std::vector<Command> ClusterCommands();   // clusterList
 std::vector<Command> ConsumerCommands();  // consumerProgress consumerConnection
 std::vector<Command> MessageCommands();   // sendMessage consumeMessage
+std::vector<Command> QueryCommands();     // queryMsgById queryMsgByKey queryMsgByUniqueKey printMsg
 
 // --- output helpers, RocketMQ's formats ----------------------------------------------------
 // printf into a std::string.

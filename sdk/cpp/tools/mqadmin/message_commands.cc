@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "message_util.h"
+#include "queue_reader.h"
 #include "requests.h"
 #include "sprocket/client.h"
 #include "sprocket/protocol/codes.h"
@@ -21,7 +22,6 @@ namespace RS = protocol::ResponseCode;
 
 // consumeMessage stops after this long whatever is left (each pull is bounded too).
 constexpr auto kConsumeTimeLimit = std::chrono::seconds(60);
-constexpr auto kPullTimeout = std::chrono::milliseconds(10000);
 
 void PrintSendResult(const std::string& broker, const std::string& queue, const std::string& status,
                      const std::string& msg_id) {
@@ -100,120 +100,6 @@ void RunSendMessage(const CommandLine& cl, Context& ctx) {
                   SendStatusName(r.getSendStatus()), r.getMsgId());
 }
 
-// "1700000000000" or "yyyy-MM-dd#HH:mm:ss:SSS" (local time), as ConsumeMessageCommand reads -s/-e.
-int64_t ParseTimestamp(const std::string& v, char opt) {
-  char* end = nullptr;
-  long long ms = std::strtoll(v.c_str(), &end, 10);
-  if (!v.empty() && end == v.c_str() + v.size()) return ms;
-  std::tm tm{};
-  int millis = 0;
-  if (std::sscanf(v.c_str(), "%d-%d-%d#%d:%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &millis) != 7) {
-    throw UsageError(std::string("Option -") + opt + ": '" + v +
-                     "' is neither milliseconds nor yyyy-MM-dd#HH:mm:ss:SSS");
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_isdst = -1;
-  return static_cast<int64_t>(std::mktime(&tm)) * 1000 + millis;
-}
-
-class QueueReader {
- public:
-  QueueReader(AdminClient& admin, std::string group, protocol::TopicRouteData route)
-      : admin_(admin),
-        group_(std::move(group)),
-        route_(std::move(route)),
-        deadline_(std::chrono::steady_clock::now() + kConsumeTimeLimit) {}
-
-  std::string AddrOf(const MessageQueue& mq) {
-    for (const auto& bd : route_.broker_datas) {
-      if (bd.broker_name == mq.getBrokerName()) {
-        std::string addr = SelectBrokerAddr(bd);
-        if (!addr.empty()) return addr;
-      }
-    }
-    throw CommandError("The broker[" + mq.getBrokerName() + "] not exist");
-  }
-
-  int64_t Offset(const MessageQueue& mq, int32_t code, int64_t timestamp = 0) {
-    RemotingCommand req = code == RC::kSearchOffsetByTimestamp
-                              ? sdk::BuildSearchOffsetRequest(mq.getTopic(), mq.getQueueId(), timestamp)
-                              : sdk::NewRequest(code);
-    req.ext.Set("topic", mq.getTopic());
-    req.ext.Set("queueId", int64_t{mq.getQueueId()});
-    RemotingCommand resp = admin_.CallOk(AddrOf(mq), std::move(req));
-    auto offset = sdk::ParseOffsetResponse(resp);
-    if (!offset.ok()) throw CommandError(offset.status().ToString());
-    return *offset;
-  }
-
-  // DefaultMQPullConsumer.pull(mq, "*", offset, n) from `from` up to `to` (exclusive),
-  // printing what it finds the way ConsumeMessageCommand does.
-  void PullRange(const MessageQueue& mq, int64_t from, int64_t to) {
-    const std::string addr = AddrOf(mq);
-    int64_t offset = from;
-    while (offset < to) {
-      if (std::chrono::steady_clock::now() > deadline_) {
-        throw CommandError("time limit of " + std::to_string(kConsumeTimeLimit.count()) +
-                           " s reached after " + std::to_string(printed_) + " messages");
-      }
-      sdk::PullMessageHeader h;
-      h.consumer_group = group_;
-      h.topic = mq.getTopic();
-      h.queue_id = mq.getQueueId();
-      h.queue_offset = offset;
-      h.max_msg_nums = static_cast<int32_t>(std::min<int64_t>(32, to - offset));
-      h.sys_flag = protocol::PullSysFlag::kSubscription;  // no commit, no long poll
-      h.commit_offset = 0;
-      h.suspend_timeout_millis = 20000;
-      h.subscription = "*";
-      h.sub_version = NowMillis();
-      auto r = admin_.Call(addr, sdk::BuildPullMessageRequest(h));
-      auto header = sdk::ParsePullResponseHeader(r);
-      switch (r.code) {
-        case RS::kSuccess: {
-          if (!header.ok()) throw CommandError(header.status().ToString());
-          auto records = protocol::DecodeRecords(r.body);
-          if (!records.ok()) throw CommandError("bad pull body: " + records.status().ToString());
-          std::printf("Consume ok\n");
-          for (auto& rec : *records) {
-            if (rec.queue_offset >= to) break;
-            MessageExt m = sdk::ToMessageExt(std::move(rec));
-            std::printf("MSGID: %s %s BODY: %s\n", m.getMsgId().c_str(), m.toString().c_str(),
-                        m.getBody().c_str());
-            ++printed_;
-          }
-          offset = header->next_begin_offset;
-          break;
-        }
-        case RS::kPullRetryImmediately:
-          if (!header.ok()) throw CommandError(header.status().ToString());
-          offset = header->next_begin_offset;
-          std::printf("%s no matched msg. status=NO_MATCHED_MSG, offset=%lld\n", mq.toString().c_str(),
-                      static_cast<long long>(offset));
-          break;
-        case RS::kPullNotFound:
-        case RS::kPullOffsetMoved:
-          if (header.ok()) offset = header->next_begin_offset;
-          std::printf("%s print msg finished. status=%s, offset=%lld\n", mq.toString().c_str(),
-                      r.code == RS::kPullNotFound ? "NO_NEW_MSG" : "OFFSET_ILLEGAL",
-                      static_cast<long long>(offset));
-          return;
-        default:
-          throw CommandError(DescribeRefusal(r));
-      }
-    }
-  }
-
- private:
-  AdminClient& admin_;
-  std::string group_;
-  protocol::TopicRouteData route_;
-  std::chrono::steady_clock::time_point deadline_;
-  int64_t printed_ = 0;
-};
-
 void RunConsumeMessage(const CommandLine& cl, Context& ctx) {
   const std::string topic = cl.Value('t');
   const int64_t count = cl.IntValue('c', 128);
@@ -226,7 +112,10 @@ void RunConsumeMessage(const CommandLine& cl, Context& ctx) {
 
   AdminClient& admin = ctx.admin();
   protocol::TopicRouteData route = admin.Route(topic);
-  QueueReader reader(admin, group, route);
+  QueueReader reader(admin, group, route, kConsumeTimeLimit);
+  QueueReader::PrintOptions print;
+  print.body = [](const MessageExt& m) { return m.getBody(); };
+  print.consume_ok_line = true;
   auto range = [&](const MessageQueue& mq, int64_t* min, int64_t* max) {
     *min = begin_ts > 0 ? reader.Offset(mq, RC::kSearchOffsetByTimestamp, begin_ts)
                         : reader.Offset(mq, RC::kGetMinOffset);
@@ -247,7 +136,7 @@ void RunConsumeMessage(const CommandLine& cl, Context& ctx) {
         max = min + left;
       }
       left -= std::max<int64_t>(max - min, 0);
-      reader.PullRange(mq, min, max);
+      reader.PullRange(mq, min, max, print);
     }
     return;
   }
@@ -264,7 +153,7 @@ void RunConsumeMessage(const CommandLine& cl, Context& ctx) {
     std::printf("The oldler %lld message will be provided\n", static_cast<long long>(count));
     max = min + count;
   }
-  reader.PullRange(mq, min, max);
+  reader.PullRange(mq, min, max, print);
 }
 
 }  // namespace

@@ -95,7 +95,8 @@ std::vector<OptionSpec> AllOptions(const Command& c) {
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
-  for (auto group : {TopicCommands(), ClusterCommands(), ConsumerCommands(), MessageCommands()}) {
+  for (auto group :
+       {TopicCommands(), ClusterCommands(), ConsumerCommands(), MessageCommands(), QueryCommands()}) {
     for (auto& c : group) all.push_back(std::move(c));
   }
   return all;
