@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j2 --target mqnamesrv mqbroker SyncProducer PushConsumer mqadmin mqbench \
-  sprocket_transport_tcp sprocket_transport_websocket sprocket_auth_none sprocket_storage_filelog
+  sprocket_transport_tcp sprocket_transport_websocket sprocket_auth_none sprocket_storage_filelog \
+  sprocket_storage_leveldb sprocket_storage_memory
 mkdir -p data
 
 build/bin/mqnamesrv -c conf/namesrv.conf &

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Prints the README's storage figures: each as a ratio to a probe of the disk taken in the
+# same run, right before it (this machine's fsync latency drifts 20-30x within minutes).
+#
+#   sdk/cpp/tools/benchmark/run_store_figures.sh [build-dir=build] [data-dir=/var/tmp]
+#
+# 1. mqbench_store (Google Benchmark): each store alone — ASYNC_FLUSH 1 KiB appends vs
+#    sequential writes, SYNC_FLUSH group commit (messages per sync, p50 vs fsync p50) with
+#    256 and 32 appends in flight, a cold 5 GiB backlog read vs cold sequential reads.
+# 2. Through the broker, per store: 64 KiB messages (ASYNC_FLUSH) vs sequential writes;
+#    SYNC_FLUSH 1 KiB with 256 and 32 sends in flight (send p50 vs fsync p50; records per
+#    sync from the broker's "store stats" line); RssAnon of the broker before and after.
+set -euo pipefail
+BUILD=${1:-build}
+DATA=${2:-/var/tmp}
+BIN=$(cd "$BUILD/bin" && pwd)
+for p in mqnamesrv mqbroker mqbench mqbench_store; do
+  [[ -x "$BIN/$p" ]] || { echo "missing $BIN/$p (build it: cmake --build $BUILD --target $p)" >&2; exit 1; }
+done
+STORES=${STORES:-filelog leveldb}
+WORK=$(mktemp -d "$DATA/sprocket-store-figures.XXXXXX")
+NS_PID="" BR_PID=""
+stop_cluster() {
+  [[ -n "$BR_PID" ]] && kill -TERM "$BR_PID" 2>/dev/null && wait "$BR_PID" 2>/dev/null || true
+  [[ -n "$NS_PID" ]] && kill -TERM "$NS_PID" 2>/dev/null && wait "$NS_PID" 2>/dev/null || true
+  BR_PID="" NS_PID=""
+}
+trap 'stop_cluster; rm -rf "$WORK"' EXIT
+
+main_port() {
+  for _ in $(seq 1 1000); do
+    if grep -q "Sprocket endpoints" "$1" 2>/dev/null; then
+      grep "Sprocket endpoints" "$1" | sed 's/.*main=[^ ]*:\([0-9]*\).*/\1/'
+      return 0
+    fi
+    sleep 0.01
+  done
+  echo "no endpoints line in $1" >&2
+  return 1
+}
+
+start_cluster() {  # store plugin, flush type
+  stop_cluster
+  rm -rf "$WORK/store" && mkdir -p "$WORK/store"
+  "$BIN/mqnamesrv" -D listenPort=0 > "$WORK/ns.out" 2>&1 &
+  NS_PID=$!
+  NS="127.0.0.1:$(main_port "$WORK/ns.out")"
+  "$BIN/mqbroker" -n "$NS" -D listenPort=0 -D brokerIP1=127.0.0.1 -D storePathRootDir="$WORK/store" \
+    -D storePlugin="$1" -D flushDiskType="$2" -D autoCreateTopicEnable=true > "$WORK/br.out" 2>&1 &
+  BR_PID=$!
+  main_port "$WORK/br.out" > /dev/null
+  sleep 0.5
+}
+
+rss_anon() { grep RssAnon "/proc/$1/status" | awk '{print $2 " KiB"}'; }
+
+probe() {
+  "$BIN/mqbench_store" --dir "$WORK" --probe-bytes 1G --benchmark_filter='^probe' 2>/dev/null | grep '^probe' |
+    sed 's/.*manual_time *[0-9.]* s *[0-9.]* s *1 /probe: /'
+}
+
+echo "== stores alone (mqbench_store)"
+"$BIN/mqbench_store" --dir "$WORK" --plugins "$(echo $STORES | tr ' ' ,)" 2>/dev/null | grep -E '^(probe|filelog|leveldb|memory)'
+
+for store in $STORES; do
+  echo "== broker, $store, ASYNC_FLUSH, 64 KiB messages, 4 producers x 16 in flight"
+  start_cluster "$store" ASYNC_FLUSH
+  "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -d 2 -i 4 > /dev/null
+  echo "broker RssAnon before: $(rss_anon "$BR_PID")"
+  probe
+  "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -w 4 -i 16 -d 20 --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent|^broker"
+  echo "broker RssAnon after: $(rss_anon "$BR_PID")"
+  du -sh "$WORK/store" | awk '{print "stored: " $1}'
+  for inflight in 256 32; do
+    echo "== broker, $store, SYNC_FLUSH, 1 KiB, $inflight in flight"
+    start_cluster "$store" SYNC_FLUSH
+    "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
+    probe
+    "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent"
+    stop_cluster
+    grep -o 'store stats: .*' "$WORK/br.out" || true
+  done
+done
