@@ -17,7 +17,11 @@ void LogBatch::AddBlank(int64_t position, int32_t bytes_left) {
 }
 
 CommitLog::CommitLog(const std::string& dir, int64_t segment_size)
-    : files_(dir, segment_size, SegmentOptions{.reserve = true, .map = true}, "commitlog") {}
+    // Sparse, not fallocated: on ext4 an fdatasync after writing into fallocated (unwritten)
+    // extents converts them in a journal commit, ~4 ms per sync on the development VM against
+    // ~0.1 ms for a sparse file, which made SYNC_FLUSH latency 20x the disk's fsync. Appends
+    // are pwritev, so a full disk still shows as a write error (ENOSPC), never as a fault.
+    : files_(dir, segment_size, SegmentOptions{.reserve = false, .map = true}, "commitlog") {}
 
 void CommitLog::ResetEnd(int64_t end) {
   write_position_ = end;
