@@ -68,7 +68,7 @@ for store in $STORES; do
   "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -d 2 -i 4 > /dev/null
   echo "broker RssAnon before: $(rss_anon "$BR_PID")"
   probe
-  "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -w 4 -i 16 -d 20 --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent|^broker"
+  "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -w 4 -i 16 -d 20 --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent|^broker" || true
   echo "broker RssAnon after: $(rss_anon "$BR_PID")"
   du -sh "$WORK/store" | awk '{print "stored: " $1}'
   for inflight in 256 32; do
@@ -76,7 +76,7 @@ for store in $STORES; do
     start_cluster "$store" SYNC_FLUSH
     "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
     probe
-    "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent"
+    "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent" || true
     stop_cluster
     grep -o 'store stats: .*' "$WORK/br.out" || true
   done
