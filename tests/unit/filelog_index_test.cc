@@ -18,7 +18,7 @@
 
 #include "../../plugins/storage/filelog/file_util.cc"
 #include "../../plugins/storage/filelog/index_file.cc"
-#include "../../plugins/storage/filelog/record_format.cc"
+#include "../../plugins/storage/common/stored_record.cc"
 #include "support/test_process.h"
 
 namespace sprocket::filelog {

@@ -1,39 +1,12 @@
-// Big-endian integer access: every integer the file log writes is big-endian, as in RocketMQ
-// (Java's ByteBuffer default), so stored records go to clients unchanged.
+// Big-endian access, shared with the other shipped stores (plugins/storage/common/big_endian.h).
 #pragma once
 
-#include <cstdint>
+#include "../common/big_endian.h"
 
 namespace sprocket::filelog {
-
-inline void PutInt32(char* p, int32_t v) {
-  const auto u = static_cast<uint32_t>(v);
-  p[0] = static_cast<char>(u >> 24);
-  p[1] = static_cast<char>(u >> 16);
-  p[2] = static_cast<char>(u >> 8);
-  p[3] = static_cast<char>(u);
-}
-
-inline void PutInt64(char* p, int64_t v) {
-  PutInt32(p, static_cast<int32_t>(static_cast<uint64_t>(v) >> 32));
-  PutInt32(p + 4, static_cast<int32_t>(static_cast<uint64_t>(v)));
-}
-
-inline int16_t GetInt16(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<int16_t>((b[0] << 8) | b[1]);
-}
-
-inline int32_t GetInt32(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<int32_t>((uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) |
-                              uint32_t{b[3]});
-}
-
-inline int64_t GetInt64(const char* p) {
-  const auto hi = static_cast<uint64_t>(static_cast<uint32_t>(GetInt32(p)));
-  const auto lo = static_cast<uint64_t>(static_cast<uint32_t>(GetInt32(p + 4)));
-  return static_cast<int64_t>((hi << 32) | lo);
-}
-
+using storage_common::GetInt16;
+using storage_common::GetInt32;
+using storage_common::GetInt64;
+using storage_common::PutInt32;
+using storage_common::PutInt64;
 }  // namespace sprocket::filelog

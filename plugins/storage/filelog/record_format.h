@@ -1,86 +1,12 @@
-// The parts of RocketMQ's stored-message record (PROTOCOL.md §5.1) that the file log reads:
-// enough to validate a record, patch the fields the store owns, and rebuild a consume-queue
-// entry from the log. The kernel's protocol library is not an ABI header, so the few rules
-// needed here (layout, Java String.hashCode of TAGS) are restated in this file.
+// The stored-record rules the file log shares with the other shipped stores
+// (plugins/storage/common/stored_record.h), seen from inside sprocket::filelog.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "sprocket/plugin/status.h"
+#include "big_endian.h"
+#include "../common/stored_record.h"
 
 namespace sprocket::filelog {
-
-inline constexpr int32_t kMessageMagic = static_cast<int32_t>(0xDAA320A7);
-inline constexpr int32_t kBlankMagic = static_cast<int32_t>(0xCBD43194);
-// The end-of-segment marker: int32 bytes-left-in-segment, int32 kBlankMagic.
-inline constexpr int64_t kBlankSize = 8;
-
-// Byte offsets of the fixed-position fields.
-inline constexpr size_t kTotalSizeField = 0;
-inline constexpr size_t kMagicField = 4;
-inline constexpr size_t kBodyCrcField = 8;
-inline constexpr size_t kQueueIdField = 12;
-inline constexpr size_t kFlagField = 16;
-inline constexpr size_t kRecordQueueOffsetField = 20;
-inline constexpr size_t kPhysicalOffsetField = 28;
-inline constexpr size_t kSysFlagField = 36;
-inline constexpr size_t kBornHostField = 48;
-inline constexpr int32_t kBornHostV6Flag = 0x10;
-inline constexpr int32_t kStoreHostV6Flag = 0x20;
-// Every field present, IPv4 hosts, empty body, topic and properties.
-inline constexpr int32_t kMinRecordSize = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + 1 + 2;
-// Bytes that reach every field up to and including STORETIMESTAMP with IPv6 hosts.
-inline constexpr size_t kHeaderProbeSize = 80;
-
-// STORETIMESTAMP's byte index for a record with this SYSFLAG.
-inline size_t StoreTimestampField(int32_t sys_flag) {
-  return kBornHostField + ((sys_flag & kBornHostV6Flag) ? 20 : 8);
-}
-
-struct RecordFields {
-  int32_t total_size = 0;
-  int32_t queue_id = 0;
-  int64_t queue_offset = 0;
-  int64_t physical_offset = 0;
-  int32_t sys_flag = 0;
-  int64_t store_timestamp = 0;
-  size_t store_timestamp_field = 0;
-  int32_t body_crc = 0;         // BODYCRC as stored
-  std::string_view body;        // points into the parsed bytes
-  std::string_view topic;       // points into the parsed bytes
-  std::string_view properties;  // points into the parsed bytes
-};
-
-// Parses the record at the start of `bytes` (which may hold more after it). Corruption when
-// the magic is wrong, the record is truncated, or its length fields do not add up to TOTALSIZE.
-Result<RecordFields> ParseRecord(std::string_view bytes);
-
-// Whether BODYCRC equals crc32(body) & 0x7FFFFFFF (PROTOCOL.md §5.1). zlib's crc32, the same
-// polynomial as the kernel's: the kernel's CLMUL version is private to kernel/protocol.
-bool BodyCrcMatches(const RecordFields& rec);
-
-// The value of `key` in a §5.2 properties string (key\x01value\x02...), empty when absent.
-std::string_view FindProperty(std::string_view properties, std::string_view key);
-
-// Java String.hashCode over the UTF-16 code units of a UTF-8 string (§7.1). A malformed
-// UTF-8 byte counts as U+FFFD, as Java's decoder would replace it.
-int32_t JavaStringHash(std::string_view utf8);
-
-// The consume-queue tag code RocketMQ's dispatcher derives from a stored record: hash of TAGS
-// (0 without), except in SCHEDULE_TOPIC_XXXX where it is the delivery time, STORETIMESTAMP +
-// the delay of the record's DELAY level (clamped to the last level). Used to rebuild entries
-// from the log; on append the kernel's AppendRequest::tags_code is used as given.
-int64_t TagsCodeFromRecord(const RecordFields& rec, const std::vector<int64_t>& delay_level_ms);
-
-// The index keys of a stored record as the kernel passes them in AppendRequest::keys:
-// UNIQ_KEY, then a space, then KEYS as the producer set it (itself space-separated).
-std::string KeysFromRecord(const RecordFields& rec);
-
-// Writes the 8-byte end-of-segment marker.
-void EncodeBlank(char* out, int32_t bytes_left);
-
+using namespace sprocket::storage_common;  // NOLINT: the shared record rules, unqualified
+// The blank's MAGICCODE as read from a file (signed), hiding storage.h's unsigned kBlankMagic.
+inline constexpr int32_t kBlankMagic = kBlankMagicCode;
 }  // namespace sprocket::filelog

@@ -1,64 +1,10 @@
 #include "record.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "keys.h"
 
 namespace sprocket::leveldb_store {
-
-namespace {
-
-constexpr int32_t kBornHostV6Flag = 0x10;
-constexpr int32_t kStoreHostV6Flag = 0x20;
-constexpr std::string_view kScheduleTopic = "SCHEDULE_TOPIC_XXXX";
-
-Status Bad(const std::string& why) { return Status::Corruption("record: " + why); }
-
-size_t StoreTimestampField(int32_t sys_flag) {
-  return kBornHostField + ((sys_flag & kBornHostV6Flag) ? 20 : 8);
-}
-
-}  // namespace
-
-Result<RecordFields> ParseRecord(std::string_view bytes) {
-  if (bytes.size() < 8) return Bad("fewer than 8 bytes");
-  const char* p = bytes.data();
-  RecordFields r;
-  r.total_size = static_cast<int32_t>(GetBig32(p));
-  const auto magic = static_cast<int32_t>(GetBig32(p + kMagicField));
-  if (magic != kMessageMagic) return Bad("bad magic " + std::to_string(magic));
-  if (r.total_size < kMinRecordSize) return Bad("size " + std::to_string(r.total_size) + " too small");
-  if (static_cast<size_t>(r.total_size) > bytes.size())
-    return Bad("size " + std::to_string(r.total_size) + " exceeds the " + std::to_string(bytes.size()) +
-               " bytes available");
-  const auto total = static_cast<size_t>(r.total_size);
-  r.queue_id = static_cast<int32_t>(GetBig32(p + kQueueIdField));
-  r.queue_offset = static_cast<int64_t>(GetBig64(p + 20));
-  r.physical_offset = static_cast<int64_t>(GetBig64(p + 28));
-  const auto sys_flag = static_cast<int32_t>(GetBig32(p + kSysFlagField));
-  r.store_timestamp_field = StoreTimestampField(sys_flag);
-  const size_t store_host_len = (sys_flag & kStoreHostV6Flag) ? 20 : 8;
-  // STORETIMESTAMP, STOREHOST, RECONSUMETIMES, PREPARED TRANSACTION OFFSET, then BODYLEN.
-  size_t at = r.store_timestamp_field + 8 + store_host_len + 4 + 8;
-  if (at + 4 > total) return Bad("fixed fields overrun the record");
-  r.store_timestamp = static_cast<int64_t>(GetBig64(p + r.store_timestamp_field));
-  const auto body_len = static_cast<int32_t>(GetBig32(p + at));
-  at += 4;
-  if (body_len < 0 || at + static_cast<size_t>(body_len) + 1 > total) return Bad("bad body length");
-  at += static_cast<size_t>(body_len);
-  const auto topic_len = static_cast<int8_t>(p[at]);
-  at += 1;
-  if (topic_len < 0 || at + static_cast<size_t>(topic_len) + 2 > total) return Bad("bad topic length");
-  r.topic = std::string_view(p + at, static_cast<size_t>(topic_len));
-  at += static_cast<size_t>(topic_len);
-  const int16_t props_len = GetBig16Signed(p + at);
-  at += 2;
-  if (props_len < 0 || at + static_cast<size_t>(props_len) != total)
-    return Bad("field lengths do not add up to TOTALSIZE " + std::to_string(total));
-  r.properties = std::string_view(p + at, static_cast<size_t>(props_len));
-  return r;
-}
 
 bool ReadStoreTimestamp(std::string_view head, int64_t* out) {
   if (head.size() < kSysFlagField + 4) return false;
@@ -66,88 +12,6 @@ bool ReadStoreTimestamp(std::string_view head, int64_t* out) {
   if (field + 8 > head.size()) return false;
   *out = static_cast<int64_t>(GetBig64(head.data() + field));
   return true;
-}
-
-std::string_view FindProperty(std::string_view properties, std::string_view key) {
-  while (!properties.empty()) {
-    const size_t end = properties.find('\x02');
-    const std::string_view item = properties.substr(0, end);
-    const size_t eq = item.find('\x01');
-    if (eq != std::string_view::npos && item.substr(0, eq) == key) return item.substr(eq + 1);
-    if (end == std::string_view::npos) break;
-    properties.remove_prefix(end + 1);
-  }
-  return {};
-}
-
-int32_t JavaStringHash(std::string_view utf8) {
-  uint32_t h = 0;  // unsigned: Java's int overflow wraps, C++'s signed overflow is undefined
-  auto add = [&h](uint32_t unit) { h = 31 * h + unit; };
-  const auto* s = reinterpret_cast<const unsigned char*>(utf8.data());
-  const size_t n = utf8.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    uint32_t cp = 0xFFFD;  // what Java's decoder puts for a malformed byte
-    size_t len = 1;
-    if (c < 0x80) {
-      cp = c;
-    } else if ((c >> 5) == 0x6) {
-      len = 2;
-    } else if ((c >> 4) == 0xE) {
-      len = 3;
-    } else if ((c >> 3) == 0x1E) {
-      len = 4;
-    }
-    if (len > 1) {
-      bool ok = i + len <= n;
-      uint32_t v = c & (0x7Fu >> len);
-      for (size_t k = 1; ok && k < len; ++k) {
-        if ((s[i + k] & 0xC0) != 0x80) ok = false;
-        v = (v << 6) | (s[i + k] & 0x3Fu);
-      }
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      if (ok && v >= kMin[len] && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF)) {
-        cp = v;
-      } else {
-        len = 1;
-        cp = 0xFFFD;
-      }
-    }
-    if (cp >= 0x10000) {  // a surrogate pair in UTF-16
-      cp -= 0x10000;
-      add(0xD800 + (cp >> 10));
-      add(0xDC00 + (cp & 0x3FF));
-    } else {
-      add(cp);
-    }
-    i += len;
-  }
-  return static_cast<int32_t>(h);
-}
-
-int64_t TagsCodeFromRecord(const RecordFields& rec, const std::vector<int64_t>& delay_level_ms) {
-  if (rec.topic == kScheduleTopic && !delay_level_ms.empty()) {
-    const std::string_view text = FindProperty(rec.properties, "DELAY");
-    int level = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
-    if (ec == std::errc() && level > 0) {
-      level = std::min(level, static_cast<int>(delay_level_ms.size()));
-      return rec.store_timestamp + delay_level_ms[static_cast<size_t>(level - 1)];
-    }
-  }
-  const std::string_view tags = FindProperty(rec.properties, "TAGS");
-  return tags.empty() ? 0 : static_cast<int64_t>(JavaStringHash(tags));
-}
-
-std::string IndexKeysFromRecord(const RecordFields& rec) {
-  std::string keys(FindProperty(rec.properties, "UNIQ_KEY"));
-  const std::string_view user_keys = FindProperty(rec.properties, "KEYS");
-  if (!user_keys.empty()) {
-    if (!keys.empty()) keys.push_back(' ');
-    keys.append(user_keys);
-  }
-  return keys;
 }
 
 std::vector<std::string_view> SplitIndexKeys(std::string_view keys) {

@@ -95,7 +95,7 @@ Status AppendReplicaChunk(StoreCore& core, LogPosition at_position, ByteView chu
       run.append(entry, sizeof entry);
       char ts[8];
       PutBig64(ts, static_cast<uint64_t>(f->store_timestamp));
-      const std::string keys = IndexKeysFromRecord(*f);
+      const std::string keys = KeysFromRecord(*f);
       for (std::string_view key : SplitIndexKeys(keys))
         batch.Put(KeyIndexKey(pos / core.key_bucket_size, f->topic, key, pos), leveldb::Slice(ts, sizeof ts));
       last_ts = std::max(last_ts, f->store_timestamp);

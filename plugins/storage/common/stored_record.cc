@@ -1,4 +1,4 @@
-#include "record_format.h"
+#include "stored_record.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 
 #include "big_endian.h"
 
-namespace sprocket::filelog {
+namespace sprocket::storage_common {
 
 namespace {
 
@@ -148,7 +148,7 @@ int64_t TagsCodeFromRecord(const RecordFields& rec, const std::vector<int64_t>& 
 
 void EncodeBlank(char* out, int32_t bytes_left) {
   PutInt32(out, bytes_left);
-  PutInt32(out + 4, kBlankMagic);
+  PutInt32(out + 4, kBlankMagicCode);
 }
 
-}  // namespace sprocket::filelog
+}  // namespace sprocket::storage_common
