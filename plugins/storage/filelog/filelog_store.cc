@@ -91,6 +91,7 @@ Result<std::unique_ptr<MessageStore>> FileLogStore::Open(PluginHost& host) {
   store->allocator_.Start();
   store->dispatcher_.Start();
   store->writer_.Start();
+  store->trimmer_.Start();
   store->opened_ = true;
   logger->info("{}: opened, log [{}, {}), {} consume queues, {}", o.data_dir, core.commit_log.min_position(),
                core.commit_log.end(), core.queues.All().size(), o.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH");
@@ -102,7 +103,8 @@ FileLogStore::FileLogStore(FileLogOptions options, std::shared_ptr<spdlog::logge
       flusher_(core_),
       allocator_(core_.commit_log.files(), core_.log),
       dispatcher_(core_),
-      writer_(core_, flusher_, allocator_, dispatcher_) {}
+      writer_(core_, flusher_, allocator_, dispatcher_),
+      trimmer_(core_.commit_log, core_.options.page_cache_window_bytes, core_.log) {}
 
 FileLogStore::~FileLogStore() {
   Close();
@@ -220,6 +222,7 @@ Status FileLogStore::Close() {
   closed_ = true;
   if (!opened_) return close_status_;  // Open failed part-way: nothing to flush or mark
   try {
+    trimmer_.Stop();
     writer_.Stop();      // stores everything already queued; later appends complete Aborted
     dispatcher_.Stop();  // their keys indexed, ASYNC_FLUSH callbacks run
     allocator_.Stop();

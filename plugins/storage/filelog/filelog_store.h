@@ -4,6 +4,7 @@
 //   Dispatcher    key index, ASYNC_FLUSH callbacks, freeing records, off the writer
 //   Flusher       the flush thread (fsync, checkpoint)
 //   SegmentAllocator  creates the next commit-log segment ahead of the writer
+//   CacheTrimmer  holds the log's page cache to a window behind the end
 //   recovery      run once in Open
 //   queue_reader  ReadQueue / OffsetForTime
 // See README.md for the options and FORMAT.md for the files.
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "append_writer.h"
+#include "cache_trimmer.h"
 #include "dispatcher.h"
 #include "flusher.h"
 #include "segment_allocator.h"
@@ -58,6 +60,7 @@ class FileLogStore final : public MessageStore {
   SegmentAllocator allocator_;
   Dispatcher dispatcher_;
   AppendWriter writer_;
+  CacheTrimmer trimmer_;
 
   // Serialises the changes that rewrite the log's front or move its end backwards:
   // retention, TruncateLog, an empty store repositioned by AppendReplica.

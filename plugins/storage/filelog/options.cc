@@ -18,6 +18,7 @@ const char* const kOptionKeys[] = {"mapedFileSizeCommitLog",
                                    "messageIndexEnable",
                                    "maxHashSlotNum",
                                    "maxIndexNum",
+                                   "commitLogPageCacheWindow",
                                    nullptr};
 
 namespace {
@@ -113,11 +114,16 @@ Result<FileLogOptions> FileLogOptions::FromHost(const PluginHost& host) {
   if (s.ok()) s = ReadInt(host, {"maxIndexNum"}, 2, INT32_MAX, &o.max_index_count);
   int64_t memory_ratio = 40;
   if (s.ok()) s = ReadInt(host, {"accessMessageInMemoryMaxRatio"}, 0, 100, &memory_ratio);
+  if (s.ok())
+    s = ReadInt(host, {"commitLogPageCacheWindow"}, 0, INT64_MAX, &o.page_cache_window_bytes);
   if (!s.ok()) return s;
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
   const int64_t memory = pages > 0 && page_size > 0 ? int64_t{pages} * page_size : int64_t{1} << 34;
   o.memory_window_bytes = memory / 100 * memory_ratio;
+  // Bytes the trimmer has dropped are read from the disk: pull limits must say so.
+  if (o.page_cache_window_bytes > 0)
+    o.memory_window_bytes = std::min(o.memory_window_bytes, o.page_cache_window_bytes);
   // Entries never span consume-queue files, so the file size is a whole number of entries.
   o.consume_queue_file_size -= o.consume_queue_file_size % kCqEntrySize;
 

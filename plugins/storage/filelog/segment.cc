@@ -126,6 +126,20 @@ void Segment::Prefetch(int64_t offset, int64_t n) const {
   }
 }
 
+void Segment::DropCache(int64_t offset, int64_t n) const {
+  const int64_t page = 4096;
+  const int64_t from = offset / page * page;
+  const int64_t to = std::min(capacity_, offset + n);
+  if (to <= from) return;
+  // Dirty pages cannot be dropped: write them back first and wait for it.
+  ::sync_file_range(fd_, from, to - from,
+                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+  // Pages mapped by a reader are skipped by the fadvise below: unmap them first (for a
+  // read-only shared file mapping this only discards the page-table entries).
+  if (map_ != nullptr) ::madvise(map_ + from, static_cast<size_t>(to - from), MADV_DONTNEED);
+  ::posix_fadvise(fd_, from, to - from, POSIX_FADV_DONTNEED);
+}
+
 int64_t Segment::DiskBytes() const {
   struct stat st;
   if (::fstat(fd_, &st) != 0) return 0;

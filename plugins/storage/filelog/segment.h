@@ -13,7 +13,7 @@
 // truncation unlink the file and drop it from the SegmentedFile; a reader holding it keeps
 // reading the (unlinked) file through the mapping until it lets go.
 //
-// Thread-safety: reads, Sync, Prefetch from any thread; Write/ZeroRange from the owner's
+// Thread-safety: reads, Sync, Prefetch, DropCache from any thread; Write/ZeroRange from the owner's
 // writer (or with the writer stopped).
 #pragma once
 
@@ -72,6 +72,10 @@ class Segment {
   // Asks the kernel to read [offset, offset + n) into the page cache in the background
   // (a cold read is about to touch it through the mapping).
   void Prefetch(int64_t offset, int64_t n) const;
+  // Writes [offset, offset + n) back (waiting for it) and drops it from the page cache and
+  // from this process's mapping. Advice only: the bytes stay readable, a later read fetches
+  // them from the disk again. Failures are harmless and ignored.
+  void DropCache(int64_t offset, int64_t n) const;
   // Bytes the file takes on disk (allocated blocks).
   int64_t DiskBytes() const;
 
