@@ -10,6 +10,12 @@ namespace sprocket::filelog {
 Flusher::~Flusher() { Stop(); }
 
 void Flusher::Start() {
+  if (core_.options.sync_flush) {
+    completer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "filelog-synced");
+      CompleterRun();
+    });
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "filelog-flush");
     Run();
@@ -31,6 +37,38 @@ void Flusher::Stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    done_stop_ = true;
+  }
+  done_cv_.notify_one();
+  if (completer_.joinable()) completer_.join();  // after running everything handed to it
+}
+
+void Flusher::Complete(std::vector<Completion> done) {
+  if (done.empty()) return;
+  if (!completer_.joinable()) {
+    RunCompletions(done, *core_.log);
+    return;
+  }
+  {
+    std::lock_guard lock(done_mu_);
+    done_queue_.push_back(std::move(done));
+  }
+  done_cv_.notify_one();
+}
+
+void Flusher::CompleterRun() {
+  std::unique_lock lock(done_mu_);
+  while (true) {
+    done_cv_.wait(lock, [this] { return done_stop_ || !done_queue_.empty(); });
+    if (done_queue_.empty()) return;  // stopping, and everything handed over has run
+    std::deque<std::vector<Completion>> batch;
+    batch.swap(done_queue_);
+    lock.unlock();
+    for (std::vector<Completion>& done : batch) RunCompletions(done, *core_.log);
+    lock.lock();
+  }
 }
 
 void Flusher::Run() {
@@ -52,13 +90,11 @@ void Flusher::Run() {
       core_.log->error("commitlog flush failed: {}", synced.ToString());
       last_error = synced.message();
     }
-    std::vector<Completion> done =
-        core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), Clock::now());
-    RunCompletions(done, *core_.log);
+    Complete(core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), Clock::now()));
     if (stopping) {
       std::vector<Completion> left = core_.sync_waiters.TakeAll(
           synced.ok() ? Status::Aborted("filelog: closed before the flush") : synced);
-      RunCompletions(left, *core_.log);
+      Complete(std::move(left));
       break;
     }
     if (Clock::now() >= next_cq_flush) {

@@ -4,10 +4,17 @@
 // commit log up to its published end and completes the SYNC_FLUSH appends that fsync covered:
 // one fsync for everything waiting at that moment (group commit). Every
 // flushIntervalConsumeQueue ms it also syncs the consume queues and rewrites the checkpoint.
+//
+// With SYNC_FLUSH the callbacks of the appends an fsync covered run on a second thread
+// (filelog-synced), in order, so the next fsync starts at once: run on the flush thread they
+// delayed it by their own cost (measured: ~0.4 ms for ~120 callbacks that each send the next
+// append, as long again as the fsync), and every waiting append paid for that.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -38,6 +45,9 @@ class Flusher {
 
  private:
   void Run();
+  // Hands completions to the filelog-synced thread (or runs them when it is not running).
+  void Complete(std::vector<Completion> done);
+  void CompleterRun();
 
   StoreCore& core_;
   std::mutex mu_;
@@ -45,6 +55,12 @@ class Flusher {
   bool stop_ = false;
   bool sync_wanted_ = false;
   std::thread thread_;
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<std::vector<Completion>> done_queue_;
+  bool done_stop_ = false;
+  std::thread completer_;  // SYNC_FLUSH only
 
   std::mutex checkpoint_mu_;  // serialises FlushAll; guards last_checkpoint_
   CheckpointData last_checkpoint_;

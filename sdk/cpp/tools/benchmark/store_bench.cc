@@ -235,7 +235,7 @@ void BM_SyncFlush(benchmark::State& state, std::string plugin, int in_flight) {
     BenchStore s(plugin, plugin + "_sync", {{"flushDiskType", "SYNC_FLUSH"}});
     if (!s.store) return state.SkipWithError(s.error.c_str());
     RecordFactory records("BENCH", 8, 1024);
-    const int64_t total = in_flight * 100;
+    const int64_t total = in_flight * 400;  // 400 rounds: long enough for a stable p50
     Histogram latency;
     InFlight inflight;
     const int64_t syncs_before = s.store->Stats().syncs;
