@@ -22,7 +22,8 @@ KeyRules BrokerKeyRules() {
       "deleteWhen", "fileReservedTime", "diskMaxUsedSpaceRatio", "cleanResourceInterval",
       "cleanFileForciblyEnable", "diskSpaceCleanForciblyRatio", "deleteFileBatchMax",
       "maxTransferBytesOnMessageInMemory", "maxTransferCountOnMessageInMemory",
-      "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk"};
+      "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk", "defaultQueryMaxNum",
+      "maxMsgsNumBatch"};
   // RocketMQ keys accepted with a warning. Each becomes real in the issue that builds it.
   rules.rocketmq_other = {
       "rocketmqHome", "brokerIP2", "haListenPort", "haMasterAddress", "storePathCommitLog",
@@ -49,7 +50,7 @@ KeyRules BrokerKeyRules() {
       "serverSocketSndBufSize", "serverSocketRcvBufSize", "serverPooledByteBufAllocatorEnable",
       "useEpollNativeSelector", "enableDLegerCommitLog", "dLegerGroup", "dLegerPeers",
       "dLegerSelfId", "duplicationEnable", "startAcceptSendRequestTimeStamp",
-      "osPageCacheBusyTimeOutMills", "defaultQueryMaxNum", "mappedFileSizeCommitLog",
+      "osPageCacheBusyTimeOutMills", "mappedFileSizeCommitLog",
       "mappedFileSizeConsumeQueue"};
   return rules;
 }
@@ -107,6 +108,8 @@ Result<BrokerConfig> BrokerConfigFrom(const Config& config) {
   SPROCKET_GET_INT(max_transfer_count_in_memory, "maxTransferCountOnMessageInMemory");
   SPROCKET_GET_INT(max_transfer_bytes_on_disk, "maxTransferBytesOnMessageInDisk");
   SPROCKET_GET_INT(max_transfer_count_on_disk, "maxTransferCountOnMessageInDisk");
+  SPROCKET_GET_INT(default_query_max_num, "defaultQueryMaxNum");
+  SPROCKET_GET_INT(max_msgs_num_batch, "maxMsgsNumBatch");
   {
     auto hours = ParseDeleteWhen(config.GetString("deleteWhen", "04"));
     if (!hours.ok()) return hours.status();
@@ -162,6 +165,9 @@ Result<BrokerConfig> BrokerConfigFrom(const Config& config) {
   if (b.max_transfer_bytes_in_memory < 1 || b.max_transfer_count_in_memory < 1 || b.max_transfer_bytes_on_disk < 1 ||
       b.max_transfer_count_on_disk < 1) {
     return Status::InvalidArgument("maxTransfer{Bytes,Count}OnMessageIn{Memory,Disk} must be >= 1");
+  }
+  if (b.default_query_max_num < 1 || b.max_msgs_num_batch < 1) {
+    return Status::InvalidArgument("defaultQueryMaxNum and maxMsgsNumBatch must be >= 1");
   }
   if (b.register_name_server_period < 10000) b.register_name_server_period = 10000;
   if (b.register_name_server_period > 60000) b.register_name_server_period = 60000;

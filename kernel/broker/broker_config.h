@@ -41,6 +41,9 @@ struct BrokerConfig {
   int32_t max_transfer_count_in_memory = 32;
   int32_t max_transfer_bytes_on_disk = 64 * 1024;
   int32_t max_transfer_count_on_disk = 8;
+  // QUERY_MESSAGE: results of a query by UNIQ_KEY, and the cap on any query's maxNum.
+  int32_t default_query_max_num = 32;
+  int32_t max_msgs_num_batch = 64;
   RetentionSettings retention;  // deleteWhen, fileReservedTime, diskMaxUsedSpaceRatio, ...
 };
 

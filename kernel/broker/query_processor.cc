@@ -21,10 +21,6 @@ namespace {
 namespace RC = protocol::RequestCode;
 namespace RS = protocol::ResponseCode;
 
-// MessageStoreConfig defaults: defaultQueryMaxNum (a query by UNIQ_KEY) and
-// maxMsgsNumBatch (IndexService caps every query's maxNum with it).
-constexpr int32_t kDefaultQueryMaxNum = 32;
-constexpr int32_t kMaxMsgsNumBatch = 64;
 // When hash collisions use up a lookup, ask again for this many times more, this often.
 constexpr int32_t kLookupGrowth = 4;
 constexpr int kLookupRounds = 3;
@@ -92,8 +88,10 @@ void HandleQueryMessage(BrokerContext& ctx, const Exchange& ex, RemotingCommand&
     return;
   }
   const protocol::QueryMessageRequestHeader& q = *header;
-  int32_t max_num = q.unique_key ? kDefaultQueryMaxNum : q.max_num;
-  max_num = std::min(max_num, kMaxMsgsNumBatch);
+  // MessageStoreConfig: defaultQueryMaxNum answers a query by UNIQ_KEY whatever maxNum says;
+  // maxMsgsNumBatch caps every query (IndexService).
+  int32_t max_num = q.unique_key ? ctx.config.default_query_max_num : q.max_num;
+  max_num = std::min(max_num, ctx.config.max_msgs_num_batch);
 
   struct Found {
     LogPosition position;

@@ -72,8 +72,16 @@ TEST(BrokerConfigTest, DefaultsAndChecks) {
   EXPECT_EQ(ret->retention.disk_max_used_space_ratio, 80);
   EXPECT_DOUBLE_EQ(ret->retention.disk_space_clean_forcibly_ratio, 0.9);
   EXPECT_EQ(broker::BrokerConfigFrom(*Config::Parse("")).value().retention.delete_hours, std::vector<int>{4});
+  // QUERY_MESSAGE limits (MessageStoreConfig's names and defaults).
+  EXPECT_EQ(b->default_query_max_num, 32);
+  EXPECT_EQ(b->max_msgs_num_batch, 64);
+  auto query = broker::BrokerConfigFrom(*Config::Parse("defaultQueryMaxNum=3\nmaxMsgsNumBatch=2\n"));
+  ASSERT_TRUE(query.ok()) << query.status().ToString();
+  EXPECT_EQ(query->default_query_max_num, 3);
+  EXPECT_EQ(query->max_msgs_num_batch, 2);
   for (const char* bad : {"deleteWhen=25\n", "fileReservedTime=-1\n", "diskSpaceCleanForciblyRatio=2\n",
-                          "cleanResourceInterval=0\n", "maxTransferCountOnMessageInDisk=0\n"}) {
+                          "cleanResourceInterval=0\n", "maxTransferCountOnMessageInDisk=0\n",
+                          "defaultQueryMaxNum=0\n", "maxMsgsNumBatch=-3\n"}) {
     auto r = broker::BrokerConfigFrom(*Config::Parse(bad));
     EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << bad;
   }
