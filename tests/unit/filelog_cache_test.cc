@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include "support/filelog_test_util.h"
@@ -94,6 +96,90 @@ TEST(FileLogCacheTest, WindowZeroLeavesThePageCacheToTheKernel) {
   Fill(h);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_GT(ResidentPages(SegmentPathFor(h, 0, kSeg)), 0);
+}
+
+// Writes back and drops every commit-log file from the page cache: the next reads are cold.
+void DropLogFromPageCache(const StoreHarness& h) {
+  for (const auto& e : std::filesystem::directory_iterator(h.Path("commitlog"))) {
+    int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << e.path();
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+}
+
+// Waits (10 s at most) until no page of the segments below `below` is cached: the trimmer has
+// dropped them and unmapped them from the store's mappings, so from then on the test can
+// drop them again itself (a page the store has mapped cannot be dropped from outside).
+bool WaitUntilDropped(const StoreHarness& h, int64_t below, int64_t segment_size) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int64_t resident = 0;
+    for (int64_t at = 0; at < below; at += segment_size) resident += ResidentPages(SegmentPathFor(h, at, segment_size));
+    if (resident == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(FileLogCacheTest, ColdReadsReturnWhatWarmReadsReturn) {
+  // Queues 0-2 interleaved in the log (a read's records are not contiguous), queue 3 alone
+  // (contiguous runs: one pread), across many 64 KiB segments; a 64 KiB cache window.
+  auto o = SmallStoreOptions();
+  o["commitLogPageCacheWindow"] = "65536";
+  StoreHarness h(o);
+  h.Open();
+  std::map<int, std::vector<std::string>> sent;
+  for (int b = 0; b < 20; ++b) {
+    std::vector<AppendRequest> batch;
+    for (int i = 0; i < 12; ++i) {
+      sent[i % 3].push_back("m" + std::to_string(b * 12 + i) + std::string(300, 'x'));
+      batch.push_back(MakeRecord("Cold", i % 3, sent[i % 3].back()));
+    }
+    AppendAndWait(h.store(), std::move(batch));
+  }
+  for (int b = 0; b < 10; ++b) {
+    std::vector<AppendRequest> batch;
+    for (int i = 0; i < 20; ++i) {
+      sent[3].push_back(std::string(700, 'a' + (b + i) % 26));
+      batch.push_back(MakeRecord("Cold", 3, sent[3].back()));
+    }
+    AppendAndWait(h.store(), std::move(batch));
+  }
+  // Padding, so that every segment holding queue data falls behind the window.
+  for (int i = 0; i < 4; ++i) AppendOne(h.store(), MakeRecord("Pad", 0, std::string(60000, 'p')));
+  ASSERT_TRUE(WaitUntilDropped(h, 4 * 65536, 65536)) << "the trimmer did not drop the old segments";
+  for (int batch : {7, 1, 32}) {
+    DropLogFromPageCache(h);
+    for (int q = 0; q < 4; ++q) {
+      std::vector<std::string> cold;
+      for (const auto& m : ReadAll(h.store(), "Cold", q, batch)) cold.push_back(m.body);  // CRCs checked
+      EXPECT_EQ(cold, sent[q]) << "queue " << q << ", " << batch << " per read";
+    }
+  }
+}
+
+TEST(FileLogCacheTest, AColdReadNeverServesARecordItsEntryDoesNotName) {
+  auto o = SmallStoreOptions();
+  o["commitLogPageCacheWindow"] = "65536";
+  StoreHarness h(o);
+  h.Open();
+  std::vector<AppendResult> r;
+  for (int i = 0; i < 6; ++i) r.push_back(AppendOne(h.store(), MakeRecord("D", 0, std::to_string(i) + ":body")));
+  for (int i = 0; i < 3; ++i) AppendOne(h.store(), MakeRecord("Pad", 0, std::string(60000, 'p')));
+  ASSERT_TRUE(WaitUntilDropped(h, 65536, 65536));
+  OverwriteBytes(SegmentPathFor(h, 0), r[3].position.value + 20, std::string(8, '\x7f'));  // QUEUEOFFSET
+  DropLogFromPageCache(h);
+  ASSERT_EQ(ResidentPages(SegmentPathFor(h, 0)), 0);
+  ReadQueueResult got = h->ReadQueue("D", 0, QueueOffset(2), ReadLimits{}, TagFilter{});
+  ASSERT_EQ(got.outcome, ReadOutcome::kFound);
+  EXPECT_EQ(got.records.size(), 1u);
+  EXPECT_EQ(got.next_offset.value, 3);
+  DropLogFromPageCache(h);
+  got = h->ReadQueue("D", 0, QueueOffset(3), ReadLimits{}, TagFilter{});
+  EXPECT_EQ(got.status.code(), Status::Code::kCorruption) << got.status.ToString();
+  EXPECT_TRUE(got.records.empty());
 }
 
 TEST(FileLogCacheTest, BadWindowValuesAreRejected) {

@@ -92,6 +92,7 @@ Result<std::unique_ptr<MessageStore>> FileLogStore::Open(PluginHost& host) {
   store->dispatcher_.Start();
   store->writer_.Start();
   store->trimmer_.Start();
+  store->prefetcher_.Start();
   store->opened_ = true;
   logger->info("{}: opened, log [{}, {}), {} consume queues, {}", o.data_dir, core.commit_log.min_position(),
                core.commit_log.end(), core.queues.All().size(), o.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH");
@@ -145,6 +146,7 @@ ReadQueueResult FileLogStore::ReadQueue(std::string_view topic, int32_t queue_id
     }
     ReadSettings settings;
     settings.memory_window = core_.options.memory_window_bytes;
+    settings.prefetcher = &prefetcher_;
     return ReadQueueRecords(core_.commit_log, *q, from.value, limits, filter, settings, *core_.log);
   } catch (const std::exception& e) {
     core_.log->error("read {}/{} from {}: {}", topic, queue_id, from.value, e.what());
@@ -223,6 +225,7 @@ Status FileLogStore::Close() {
   if (!opened_) return close_status_;  // Open failed part-way: nothing to flush or mark
   try {
     trimmer_.Stop();
+    prefetcher_.Stop();
     writer_.Stop();      // stores everything already queued; later appends complete Aborted
     dispatcher_.Stop();  // their keys indexed, ASYNC_FLUSH callbacks run
     allocator_.Stop();

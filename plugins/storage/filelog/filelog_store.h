@@ -19,6 +19,7 @@
 #include "cache_trimmer.h"
 #include "dispatcher.h"
 #include "flusher.h"
+#include "prefetcher.h"
 #include "segment_allocator.h"
 #include "sprocket/plugin/host.h"
 #include "sprocket/plugin/storage.h"
@@ -61,6 +62,7 @@ class FileLogStore final : public MessageStore {
   Dispatcher dispatcher_;
   AppendWriter writer_;
   CacheTrimmer trimmer_;
+  Prefetcher prefetcher_;  // cold reads
 
   // Serialises the changes that rewrite the log's front or move its end backwards:
   // retention, TruncateLog, an empty store repositioned by AppendReplica.

@@ -2,7 +2,8 @@
 //
 // Zero copy: a read returns views into the commit log's read-only mappings, and its `hold`
 // pins the segments they lie in (a segment deleted meanwhile stays mapped until the hold is
-// dropped). Each record's header is checked against its consume-queue entry before it is
+// dropped). A read whose first record is not in memory is read with pread into a buffer
+// instead (the hold), see ReadCold in queue_reader.cc. Each record's header is checked against its consume-queue entry before it is
 // handed out (magic, TOTALSIZE, QUEUEID, QUEUEOFFSET); body CRCs are checked by recovery
 // and ReadAt, not on this hot path.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "commit_log.h"
 #include "consume_queue.h"
+#include "prefetcher.h"
 #include "sprocket/plugin/storage.h"
 
 namespace spdlog {
@@ -32,6 +34,8 @@ struct ReadSettings {
   // the page cache (RocketMQ's accessMessageInMemoryMaxRatio of physical memory): the
   // ReadLimits' *_on_disk pair applies to them.
   int64_t memory_window = INT64_MAX;
+  // Reads the cold range ahead of a read in the background (null: inline).
+  Prefetcher* prefetcher = nullptr;
 };
 
 // Outcomes and next_offset follow PROTOCOL.md §3.2 (the master's view).

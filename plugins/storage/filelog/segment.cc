@@ -91,6 +91,10 @@ Status Segment::Read(int64_t offset, char* dst, size_t n) const {
     std::copy(map_ + offset, map_ + offset + static_cast<int64_t>(n), dst);
     return Status::OK();
   }
+  return ReadFile(offset, dst, n);
+}
+
+Status Segment::ReadFile(int64_t offset, char* dst, size_t n) const {
   Result<size_t> got = PreadUpTo(fd_, dst, n, offset, path_);
   if (!got.ok()) return got.status();
   if (*got != n)

@@ -65,6 +65,8 @@ class Segment {
   Status Write(int64_t offset, std::span<const iovec> iov);
   // Exactly n bytes (the file always holds `capacity` bytes).
   Status Read(int64_t offset, char* dst, size_t n) const;
+  // As Read, always with pread (never through the mapping): for bytes not in memory.
+  Status ReadFile(int64_t offset, char* dst, size_t n) const;
   Status Sync();
   // Makes [from, to) read as zeros, keeping reserved blocks reserved (so a later write
   // cannot fail for space there). Not durable until Sync.
