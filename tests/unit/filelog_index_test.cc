@@ -1,12 +1,17 @@
 // filelog's key index (plugins/storage/filelog/index_file.{h,cc}): RocketMQ's IndexFile
 // format byte by byte, lookups (collisions, time ranges, newest first), rolling, truncation,
-// retention, reopening, and recovery from a process that died between flushes.
+// retention, reopening, recovery from a process that died between flushes, batched adds,
+// and what a power loss leaves of a newly created file.
 //
 // The index is private to the filelog plugin (a shared object), so its sources and the two
 // it uses are compiled into this test.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,15 +19,95 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
+#include "../../plugins/storage/common/stored_record.cc"
 #include "../../plugins/storage/filelog/file_util.cc"
 #include "../../plugins/storage/filelog/index_file.cc"
-#include "../../plugins/storage/common/stored_record.cc"
 #include "support/test_process.h"
+
+// --- What a power loss would leave, as far as syncs go. fsync and fdatasync are defined
+// here, so every call in this executable (the index's sources are compiled in) comes here
+// first and then goes to the kernel. While a SyncRecording runs, a file sync under the
+// watched directory records the file's bytes (what the disk now holds for it), and a sync of
+// the directory records every name in it (now durable) with its file's last synced bytes.
+namespace sync_model {
+
+struct Durable {
+  bool synced = false;
+  std::string bytes;  // the file as of its last sync (size included)
+};
+using Names = std::map<std::string, Durable>;  // name in the directory -> its durable content
+
+std::mutex mu;
+std::string watched;                   // directory watched; empty: not recording
+std::map<std::string, Durable> files;  // path -> content as of its last sync
+std::vector<Names> dir_syncs;          // one per fsync of the watched directory
+
+void OnSync(int fd) {
+  std::lock_guard lock(mu);
+  if (watched.empty()) return;
+  char link[PATH_MAX];
+  const ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link - 1);
+  struct stat st;
+  if (n <= 0 || ::fstat(fd, &st) != 0) return;
+  const std::string path(link, static_cast<size_t>(n));
+  if (S_ISDIR(st.st_mode)) {
+    if (path != watched) return;
+    Names names;
+    if (DIR* d = ::opendir(path.c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        auto it = files.find(path + "/" + name);
+        names[name] = it == files.end() ? Durable{} : it->second;
+      }
+      ::closedir(d);
+    }
+    dir_syncs.push_back(std::move(names));
+  } else if (S_ISREG(st.st_mode) && path.rfind(watched + "/", 0) == 0 && st.st_size <= (1 << 20)) {
+    Durable d{true, std::string(static_cast<size_t>(st.st_size), '\0')};
+    if (::pread(fd, d.bytes.data(), d.bytes.size(), 0) != static_cast<ssize_t>(d.bytes.size())) return;
+    files[path] = std::move(d);
+  }
+}
+
+}  // namespace sync_model
+
+extern "C" int fsync(int fd) {
+  sync_model::OnSync(fd);
+  return static_cast<int>(::syscall(SYS_fsync, fd));
+}
+
+extern "C" int fdatasync(int fd) {
+  sync_model::OnSync(fd);
+  return static_cast<int>(::syscall(SYS_fdatasync, fd));
+}
 
 namespace sprocket::filelog {
 namespace {
+
+// Records syncs under `dir` (sync_model above) until Stop or destruction.
+class SyncRecording {
+ public:
+  explicit SyncRecording(std::string dir) {
+    std::lock_guard lock(sync_model::mu);
+    sync_model::watched = std::filesystem::canonical(dir).string();
+    sync_model::files.clear();
+    sync_model::dir_syncs.clear();
+  }
+  ~SyncRecording() { Stop(); }
+  // Every directory fsync seen, in order.
+  std::vector<sync_model::Names> Stop() {
+    std::lock_guard lock(sync_model::mu);
+    sync_model::watched.clear();
+    return std::move(sync_model::dir_syncs);
+  }
+};
 
 namespace fs = std::filesystem;
 using testing::TempDir;
@@ -35,9 +120,9 @@ constexpr int64_t kT0 = 1700000000000;  // a store time, ms
 
 class IndexTest : public ::testing::Test {
  protected:
-  KeyIndexOptions Options(int32_t slots = 64, int32_t count = 1000) {
+  KeyIndexOptions Options(int32_t slots = 64, int32_t count = 1000, const std::string& sub = "index") {
     KeyIndexOptions o;
-    o.dir = tmp_.Sub("index");
+    o.dir = tmp_.Sub(sub);
     o.max_hash_slots = slots;
     o.max_index_count = count;
     return o;
@@ -57,15 +142,19 @@ class IndexTest : public ::testing::Test {
     }
     return out;
   }
-  std::vector<std::string> Files() {
+  std::vector<std::string> Files(const std::string& sub = "index") {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(tmp_.Sub("index"))) names.push_back(e.path().filename());
+    for (const auto& e : fs::directory_iterator(tmp_.Sub(sub))) names.push_back(e.path().filename());
     std::sort(names.begin(), names.end());
     return names;
   }
-  std::string ReadFile(const std::string& name) {
-    std::ifstream in(tmp_.Sub("index") + "/" + name, std::ios::binary);
+  std::string ReadFile(const std::string& name, const std::string& sub = "index") {
+    std::ifstream in(tmp_.Sub(sub) + "/" + name, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  void WriteFile(const std::string& name, const std::string& bytes, const std::string& sub = "index") {
+    std::ofstream out(tmp_.Sub(sub) + "/" + name, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
   // Runs `fn` in a child process that then dies without closing anything (like SIGKILL):
   // what it wrote to the mappings is in the page cache, unflushed state and all.
@@ -446,6 +535,226 @@ TEST_F(IndexTest, LookupsRunWhileTheWriterAdds) {
   EXPECT_EQ(Find(*index, "T", "even0", 0, INT64_MAX, 5000).size(), kRecords / 2u);
   ASSERT_TRUE(index->Flush().ok());
   EXPECT_EQ(index->DurableEnd().value, (kRecords - 1) * 64);
+}
+
+// The records AddBatch tests use: three topics, records without keys, repeated keys and stray
+// spaces, keys shared between records.
+std::vector<std::pair<std::string, std::string>> MixedRecords(int n) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < n; ++i) {
+    std::string topic = "T" + std::to_string(i % 3);
+    std::string id = std::to_string(i);
+    std::string keys;
+    switch (i % 5) {
+      case 0:
+        keys = "";
+        break;
+      case 1:
+        keys = "dup dup k" + id;
+        break;
+      case 2:
+        keys = " k" + id + "  y" + std::to_string(i % 7) + " ";
+        break;
+      default:
+        keys = "k" + id + " y" + std::to_string(i % 7);
+        break;
+    }
+    out.emplace_back(std::move(topic), std::move(keys));
+  }
+  return out;
+}
+
+TEST_F(IndexTest, AddBatchWritesTheSameFilesAsAddOneByOne) {
+  const auto records = MixedRecords(3000);
+  auto one = OpenIndex(Options(16, 500, "one"));  // rolls every 499 keys
+  auto batched = OpenIndex(Options(16, 500, "batch"));
+  ASSERT_TRUE(one && batched);
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_TRUE(
+        one->Add(records[i].first, records[i].second, LogPosition(int64_t(i) * 64), kT0 + int64_t(i) * 10)
+            .ok());
+  }
+  // Batches of many sizes, so that rolls fall inside batches and on their edges.
+  const size_t sizes[] = {1, 2, 5, 64, 1000, 333, 7};
+  std::vector<KeyIndex::Record> batch;
+  size_t calls = 0;
+  for (size_t at = 0; at < records.size(); ++calls) {
+    batch.clear();
+    for (size_t k = 0; k < sizes[calls % std::size(sizes)] && at < records.size(); ++k, ++at) {
+      batch.push_back(
+          {records[at].first, records[at].second, LogPosition(int64_t(at) * 64), kT0 + int64_t(at) * 10});
+    }
+    KeyIndex::BatchErrors errors;
+    ASSERT_TRUE(batched->AddBatch(batch, &errors).ok());
+    EXPECT_EQ(errors.count, 0u);
+  }
+  ASSERT_TRUE(one->Flush().ok());
+  ASSERT_TRUE(batched->Flush().ok());
+  EXPECT_EQ(batched->DurableEnd(), one->DurableEnd());
+  const auto one_files = Files("one");
+  const auto batch_files = Files("batch");
+  ASSERT_EQ(one_files.size(), batch_files.size());
+  ASSERT_GT(one_files.size(), 5u);
+  for (size_t i = 0; i < one_files.size(); ++i) {
+    EXPECT_TRUE(ReadFile(one_files[i], "one") == ReadFile(batch_files[i], "batch")) << "file " << i;
+  }
+  EXPECT_EQ(Find(*batched, "T1", "k1"), std::vector<int64_t>{64});
+  EXPECT_EQ(Find(*batched, "T2", "k2993"), std::vector<int64_t>{2993 * 64});
+  EXPECT_EQ(Find(*batched, "T1", "dup"), Find(*one, "T1", "dup"));
+}
+
+TEST_F(IndexTest, AddBatchSkipsWhatItHoldsAndReportsRecordsItCouldNotAdd) {
+  auto index = OpenIndex(Options(8, 3));  // two keys per file
+  ASSERT_TRUE(index);
+  using R = KeyIndex::Record;
+  std::vector<R> first = {{"T", "a", LogPosition(0), kT0}, {"T", "b", LogPosition(100), kT0 + 1}};
+  ASSERT_TRUE(index->AddBatch(first).ok());  // the file is full
+  // Without its directory the index cannot roll: the keyed records fail, each one tried (as
+  // Add would one by one); the record without keys needs no new file.
+  fs::remove_all(tmp_.Sub("index"));
+  std::vector<R> second = {{"T", "c", LogPosition(200), kT0 + 2},
+                           {"T", "d", LogPosition(300), kT0 + 3},
+                           {"T", "", LogPosition(400), kT0 + 4}};
+  KeyIndex::BatchErrors errors;
+  Status s = index->AddBatch(second, &errors);
+  EXPECT_EQ(s.code(), Status::Code::kIOError) << s.ToString();
+  EXPECT_EQ(errors.count, 2u);
+  EXPECT_EQ(errors.first, 0u);
+  EXPECT_TRUE(Find(*index, "T", "c").empty());
+  EXPECT_EQ(Find(*index, "T", "a"), std::vector<int64_t>{0});
+
+  fs::create_directories(tmp_.Sub("index"));
+  // Records at or before the last one added are skipped; the rest go in.
+  std::vector<R> third = {{"T", "b", LogPosition(100), kT0 + 1},
+                          {"T", "", LogPosition(400), kT0 + 4},
+                          {"T", "e b", LogPosition(500), kT0 + 5}};
+  ASSERT_TRUE(index->AddBatch(third, &errors).ok());
+  EXPECT_EQ(errors.count, 0u);
+  EXPECT_EQ(Find(*index, "T", "b"), (std::vector<int64_t>{500, 100}));
+  EXPECT_EQ(Find(*index, "T", "e"), std::vector<int64_t>{500});
+  EXPECT_EQ(Files().size(), 1u);
+
+  ASSERT_TRUE(index->Close().ok());
+  s = index->AddBatch(third, &errors);
+  EXPECT_EQ(s.code(), Status::Code::kAborted);
+  EXPECT_EQ(errors.count, 3u);
+  EXPECT_TRUE(index->AddBatch({}, &errors).ok());  // nothing to add
+}
+
+TEST_F(IndexTest, ANewFileHasItsSizeAndHeaderOnDiskBeforeItsName) {
+  const int32_t slots = 8, count = 3;  // two keys per file
+  const size_t file_size = 40 + 4 * slots + 20 * count;
+  auto index = OpenIndex(Options(slots, count));
+  ASSERT_TRUE(index);
+  SyncRecording recording(tmp_.Sub("index"));
+  ASSERT_TRUE(index->Add("T", "a", LogPosition(0), kT0).ok());        // creates the first file
+  ASSERT_TRUE(index->Add("T", "b", LogPosition(100), kT0 + 1).ok());  // fills it
+  ASSERT_TRUE(index->Add("T", "c", LogPosition(200), kT0 + 2).ok());  // rolls to a second one
+  const std::vector<sync_model::Names> dir_syncs = recording.Stop();
+  const auto names = Files();
+  ASSERT_EQ(names.size(), 2u);
+  ASSERT_FALSE(dir_syncs.empty());
+  // Whenever a directory fsync made names durable, each file behind them was on disk with
+  // its full size and a header (a power loss then must not leave a short file).
+  std::set<std::string> durable_names;
+  for (const sync_model::Names& sync : dir_syncs) {
+    for (const auto& [name, d] : sync) {
+      durable_names.insert(name);
+      EXPECT_TRUE(d.synced) << name << ": its name was made durable before its content";
+      ASSERT_EQ(d.bytes.size(), file_size) << name;
+      EXPECT_EQ(GetInt32(&d.bytes[36]), 1) << name;  // indexCount of a file without entries
+    }
+  }
+  EXPECT_EQ(durable_names, std::set<std::string>(names.begin(), names.end()));
+  // The second file's header as synced: it starts where the first ended.
+  const std::string& rolled = dir_syncs.back().at(names[1]).bytes;
+  EXPECT_EQ(GetInt64(&rolled[0]), kT0 + 1);  // beginTimestamp
+  EXPECT_EQ(GetInt64(&rolled[16]), 100);     // beginPhyOffset
+  EXPECT_EQ(GetInt64(&rolled[24]), 100);     // endPhyOffset
+
+  // The power goes now: the disk holds each durable name with its synced bytes. That
+  // opens, and nothing there was ever flushed: the re-add starts from the beginning.
+  const std::string lost = tmp_.Sub("after-power-loss");
+  fs::create_directories(lost);
+  for (const auto& [name, d] : dir_syncs.back()) WriteFile(name, d.bytes, "after-power-loss");
+  auto reopened = OpenIndex(Options(slots, count, "after-power-loss"));
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->DurableEnd().value, 0);
+  EXPECT_TRUE(Find(*reopened, "T", "a").empty());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(reopened->Add("T", std::string(1, char('a' + i)), LogPosition(i * 100), kT0 + i).ok());
+  }
+  EXPECT_EQ(Find(*reopened, "T", "c"), std::vector<int64_t>{200});
+}
+
+// A logger whose lines a test can read.
+struct CapturedLog {
+  std::ostringstream out;
+  std::shared_ptr<spdlog::logger> logger =
+      std::make_shared<spdlog::logger>("index-test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  std::string text() {
+    logger->flush();
+    return out.str();
+  }
+};
+
+TEST_F(IndexTest, EmptyFilesLeftByAnInterruptedCreationAreRemovedAtOpen) {
+  {
+    auto index = OpenIndex(Options(8, 3));
+    ASSERT_TRUE(index);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(index->Add("T", std::string(1, char('a' + i)), LogPosition(i * 100), kT0 + i).ok());
+    }
+    ASSERT_TRUE(index->Close().ok());
+  }
+  const auto names = Files();
+  ASSERT_EQ(names.size(), 2u);
+  // A 0-byte file (a power loss before new files were synced, or a process killed between
+  // creating a file and sizing it), and a newer file after it, never flushed: both go.
+  WriteFile("29991231235959998", "");
+  WriteFile("29991231235959999", ReadFile(names[1]));
+  CapturedLog log;
+  auto r = KeyIndex::Open(Options(8, 3), log.logger);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  KeyIndex& index = **r;
+  EXPECT_EQ(Files(), names);
+  EXPECT_EQ(index.FileCount(), 2u);
+  EXPECT_EQ(index.DurableEnd().value, 200);
+  EXPECT_EQ(Find(index, "T", "c"), std::vector<int64_t>{200});
+  const std::string text = log.text();
+  EXPECT_NE(text.find("29991231235959998 is empty (0 bytes)"), std::string::npos) << text;
+  EXPECT_NE(text.find("removing it and 1 newer file(s)"), std::string::npos) << text;
+  ASSERT_TRUE(index.Close().ok());
+
+  // The only file, empty: an empty index, which adds as usual.
+  fs::remove_all(tmp_.Sub("index"));
+  fs::create_directories(tmp_.Sub("index"));
+  WriteFile("20240101000000000", "");
+  CapturedLog log2;
+  auto r2 = KeyIndex::Open(Options(8, 3), log2.logger);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ((*r2)->FileCount(), 0u);
+  EXPECT_TRUE(Files().empty());
+  EXPECT_NE(log2.text().find("20240101000000000 is empty (0 bytes)"), std::string::npos) << log2.text();
+  ASSERT_TRUE((*r2)->Add("T", "x", LogPosition(0), kT0).ok());
+  EXPECT_EQ(Find(**r2, "T", "x"), std::vector<int64_t>{0});
+}
+
+TEST_F(IndexTest, AShortFileIsRefusedWithAClearErrorNotMapped) {
+  {
+    auto index = OpenIndex(Options(8, 3));
+    ASSERT_TRUE(index);
+    ASSERT_TRUE(index->Add("T", "a", LogPosition(0), kT0).ok());
+  }
+  // Shorter than the sizes make, though not empty: damage (or changed sizes), never what
+  // the index writes. Mapping it would kill the process (SIGBUS) on the first read.
+  WriteFile("29991231235959999", std::string(100, '\x01'));
+  auto r = KeyIndex::Open(Options(8, 3), NullLogger());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  const std::string msg = r.status().message();
+  EXPECT_NE(msg.find("29991231235959999 has 100 bytes"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("damaged"), std::string::npos) << msg;
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Dispatcher: the work that follows an append batch but need not hold up the next one, on
-// its own thread ("filelog-dispatch", after RocketMQ's ReputMessageService): it adds the
+// its own thread ("filelog-reput", after RocketMQ's ReputMessageService): it adds the
 // records' keys to the key index, runs the ASYNC_FLUSH completions, and frees the batch.
 //
 // Profiled with a key on every record, the writer thread spent about a quarter of its time in
 // KeyIndex::Add (random hash-slot writes through the index's mapping) and more in callbacks
 // and freeing records; moved here, the writer only validates, places, writes and publishes.
+// Keys go to the index in batches (StoreCore::IndexBatch): one lock per batch, not per record.
 //
 // Ordering: work runs in the order it was handed over, so callbacks complete in append order
 // and keys reach the index in log order (KeyIndex::Add needs that). Callbacks run before the
@@ -66,6 +67,9 @@ class Dispatcher {
   std::condition_variable cv_;       // work arrived / stop
   std::condition_variable done_cv_;  // work finished
   std::vector<DispatchWork> queue_;
+  // Do's buffer of records to index, reused. Do runs on one thread at a time: this one, or
+  // the writer (Submit) when this one is not running.
+  std::vector<KeyIndex::Record> records_;
   static constexpr size_t kMaxQueuedRecords = 256 * 1024;
   size_t queued_records_ = 0;  // keys waiting in queue_
   uint64_t submitted_ = 0;

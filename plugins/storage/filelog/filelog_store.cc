@@ -16,30 +16,6 @@
 
 namespace sprocket::filelog {
 
-namespace {
-
-// A power loss right after the key index created a file can leave its name on disk but not
-// its size (the index syncs the directory, not yet the file): an empty file that can hold
-// nothing durable, and that KeyIndex::Open would refuse for its size. It goes.
-// (Reported to the index's owner; harmless once index_file.cc syncs new files.)
-Status RemoveUnsyncedIndexFiles(const std::string& dir, spdlog::logger& log) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) return Status::OK();  // no index yet
-  Result<std::vector<std::string>> names = ListDir(dir, /*directories=*/false);
-  if (!names.ok()) return names.status();
-  bool removed = false;
-  for (const std::string& name : *names) {
-    const std::string path = JoinPath(dir, name);
-    if (::stat(path.c_str(), &st) != 0 || st.st_size != 0) continue;
-    log.warn("key index: removing {}, created but never synced before the last run stopped", path);
-    if (::unlink(path.c_str()) != 0) return ErrnoStatus("unlink", path, errno);
-    removed = true;
-  }
-  return removed ? SyncDir(dir) : Status::OK();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<MessageStore>> FileLogStore::Open(PluginHost& host) {
   Result<FileLogOptions> options = FileLogOptions::FromHost(host);
   if (!options.ok()) return options.status();
@@ -60,7 +36,6 @@ Result<std::unique_ptr<MessageStore>> FileLogStore::Open(PluginHost& host) {
   if (o.index_enable) {
     KeyIndexOptions io;
     io.dir = JoinPath(o.data_dir, "index");
-    if (Status s = RemoveUnsyncedIndexFiles(io.dir, *logger); !s.ok()) return s;
     io.max_hash_slots = static_cast<int32_t>(o.max_hash_slots);
     io.max_index_count = static_cast<int32_t>(o.max_index_count);
     Result<std::unique_ptr<KeyIndex>> index = KeyIndex::Open(io, logger);

@@ -27,15 +27,24 @@ constexpr int64_t kSlotSize = 4;
 constexpr int64_t kEntrySize = 20;
 constexpr size_t kNameLength = 17;  // yyyyMMddHHmmssSSS
 
-// RocketMQ's IndexFile.indexKeyHashMethod: abs(hashCode), with Integer.MIN_VALUE -> 0.
+// RocketMQ's IndexFile.indexKeyHashMethod of "topic#key": abs(hashCode), with
+// Integer.MIN_VALUE -> 0.
+int32_t IndexHash(std::string_view topic_hash_key) {
+  int32_t h = JavaStringHash(topic_hash_key);
+  if (h == INT32_MIN) return 0;
+  return h < 0 ? -h : h;
+}
+
 int32_t KeyHash(std::string_view topic, std::string_view key) {
   std::string full;
   full.reserve(topic.size() + 1 + key.size());
   full.append(topic).append(1, '#').append(key);
-  int32_t h = JavaStringHash(full);
-  if (h == INT32_MIN) return 0;
-  return h < 0 ? -h : h;
+  return IndexHash(full);
 }
+
+// How many keys ahead AddBatch asks the CPU for a hash slot: the slots are spread over
+// 4*S bytes (20 MB by default), so nearly every put misses the caches and the TLB.
+constexpr size_t kSlotPrefetchDistance = 8;
 
 // UtilAll.timeMillisToHumanString: local time, to the millisecond.
 std::string FileNameFor(int64_t ms) {
@@ -133,12 +142,15 @@ class IndexFileMap {
       if (::fstat(fd, &st) != 0) return Result<std::shared_ptr<IndexFileMap>>(fail("stat index file"));
       if (st.st_size != size) {
         ::close(fd);
+        // (Empty files never get here: Load removes them.) Never mapped: touching the
+        // mapping past the end of a shorter file would kill the process (SIGBUS).
         return Status::InvalidArgument(
             "index file " + path + " has " + std::to_string(st.st_size) +
             " bytes, but maxHashSlotNum=" + std::to_string(slots) +
             " and maxIndexNum=" + std::to_string(max_count) + " make " + std::to_string(size) +
-            ": these sizes cannot change for an existing store (restore the old values, or delete the "
-            "index directory to lose key lookups of the records stored so far)");
+            ": these sizes cannot change for an existing store (restore the old values; if they did "
+            "not change, the file was damaged. Deleting the index directory loses key lookups of the "
+            "records stored so far)");
       }
     }
     void* base = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -171,6 +183,7 @@ class IndexFileMap {
   }
 
   int32_t Slot(int32_t s) const { return GetInt32(SlotAt(s)); }
+  void PrefetchSlotOf(int32_t key_hash) const { __builtin_prefetch(SlotAt(SlotOf(key_hash)), 1); }
   void SetSlot(int32_t s, int32_t v) { PutInt32(SlotAt(s), v); }
   int32_t SlotOf(int32_t key_hash) const { return key_hash % slots_; }
 
@@ -315,6 +328,11 @@ class IndexFileMap {
     if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync index file", path_, errno);
     return Status::OK();
   }
+  // A new file: its size and header (fsync, not fdatasync: the size is all that is new).
+  Status SyncNew() {
+    if (::fsync(fd_) != 0) return ErrnoStatus("fsync new index file", path_, errno);
+    return Status::OK();
+  }
 
   // Entries and slots durable first, then the header that covers them.
   Status SyncWithHeader(const IndexHeader& h) {
@@ -382,6 +400,7 @@ Status KeyIndex::Load() {
     if (IsIndexFileName(n)) sorted.push_back(std::move(n));
   }
   std::sort(sorted.begin(), sorted.end());
+  if (Status s = RemoveEmptyFiles(&sorted); !s.ok()) return s;
   for (const auto& name : sorted) {
     auto f =
         IndexFileMap::Map(options_.dir, name, file_size_, options_.max_hash_slots, options_.max_index_count,
@@ -434,6 +453,34 @@ Status KeyIndex::Load() {
   return Status::OK();
 }
 
+// An empty (0-byte) file was created but never sized on disk: a process killed between
+// open(O_CREAT) and ftruncate left it, or a power loss did for a file written before NewFile
+// synced new files (its name reached the disk, its size did not). It holds nothing, and every
+// newer file was created after it and never flushed (flushes go oldest first, and its first
+// one would have made its size durable): all go, and recovery re-indexes from the older
+// files' durable end. Without this, Open would refuse the store for the file's size.
+Status KeyIndex::RemoveEmptyFiles(std::vector<std::string>* sorted) {
+  for (size_t i = 0; i < sorted->size(); ++i) {
+    const std::string path = JoinPath(options_.dir, (*sorted)[i]);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat index file", path, errno);
+    if (st.st_size != 0) continue;
+    log_->warn(
+        "key index: {} is empty (0 bytes): created but never synced before the last run stopped; "
+        "removing it and {} newer file(s) (recovery re-indexes their records)",
+        path, sorted->size() - i - 1);
+    for (size_t j = i; j < sorted->size(); ++j) {
+      const std::string doomed = JoinPath(options_.dir, (*sorted)[j]);
+      if (::unlink(doomed.c_str()) != 0 && errno != ENOENT) {
+        return ErrnoStatus("remove index file", doomed, errno);
+      }
+    }
+    sorted->resize(i);
+    return SyncDir(options_.dir);
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<IndexFileMap>> KeyIndex::NewFile() {
   std::string name = FileNameFor(NowMillis());
   // Names must sort in creation order even when the clock stands still or steps back: the
@@ -450,10 +497,17 @@ Result<std::shared_ptr<IndexFileMap>> KeyIndex::NewFile() {
     h.begin_ts = h.end_ts = prev.end_ts;
     h.begin_phy = h.end_phy = prev.end_phy;
   }
+  // Size and header durable before the name (see "Creating a file" in index_file.h). On
+  // failure the file goes: it must not stay behind under a name the next attempt may reuse.
   (*f)->live = h;
   (*f)->WriteHeader(h);
-  (*f)->on_disk = IndexHeader{0, 0, 0, 0, 0, 0};  // nothing synced yet
-  if (Status s = SyncDir(options_.dir); !s.ok()) return s;
+  Status synced = (*f)->SyncNew();
+  if (synced.ok()) synced = SyncDir(options_.dir);
+  if (!synced.ok()) {
+    ::unlink((*f)->path().c_str());
+    return synced;
+  }
+  (*f)->on_disk = h;
   last_name_ = name;
   files_.push_back(*f);
   log_->info("key index: new file {}", (*f)->path());
@@ -462,41 +516,92 @@ Result<std::shared_ptr<IndexFileMap>> KeyIndex::NewFile() {
 
 Status KeyIndex::Add(std::string_view topic, std::string_view keys, LogPosition pos,
                      int64_t store_timestamp_ms) {
-  // Hash outside the lock; a key repeated within one record is indexed once.
-  std::vector<std::string_view> seen;
-  std::vector<int32_t> hashes;
-  size_t at = 0;
-  while (at < keys.size()) {
-    size_t end = keys.find(' ', at);
-    if (end == std::string_view::npos) end = keys.size();
-    std::string_view k = keys.substr(at, end - at);
-    at = end + 1;
-    if (k.empty() || std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
-    seen.push_back(k);
-    hashes.push_back(KeyHash(topic, k));
+  const Record record{topic, keys, pos, store_timestamp_ms};
+  return AddBatch(std::span<const Record>(&record, 1));
+}
+
+Status KeyIndex::AddBatch(std::span<const Record> records, BatchErrors* errors) {
+  if (errors != nullptr) *errors = BatchErrors{};
+  if (records.empty()) return Status::OK();
+  std::lock_guard add_lock(add_mu_);
+
+  // Hash every key first, outside mu_: Lookup then waits only for the slot and entry
+  // writes. A key repeated within one record is indexed once.
+  hashes_.clear();
+  hash_ends_.clear();
+  std::string_view prefix_topic;
+  bool have_prefix = false;
+  for (const Record& r : records) {
+    if (!have_prefix || r.topic != prefix_topic) {
+      key_scratch_.assign(r.topic).push_back('#');
+      prefix_topic = r.topic;
+      have_prefix = true;
+    }
+    const size_t prefix = r.topic.size() + 1;
+    seen_.clear();
+    const std::string_view keys = r.keys;
+    size_t at = 0;
+    while (at < keys.size()) {
+      size_t end = keys.find(' ', at);
+      if (end == std::string_view::npos) end = keys.size();
+      const std::string_view k = keys.substr(at, end - at);
+      at = end + 1;
+      if (k.empty() || std::find(seen_.begin(), seen_.end(), k) != seen_.end()) continue;
+      seen_.push_back(k);
+      key_scratch_.resize(prefix);
+      key_scratch_.append(k);
+      hashes_.push_back(IndexHash(key_scratch_));
+    }
+    hash_ends_.push_back(hashes_.size());
   }
 
   std::unique_lock lock(mu_);
-  if (closed_) return Status::Aborted("key index closed");
-  if (pos.value <= last_pos_) return Status::OK();  // already indexed (recovery re-adds)
-  for (int32_t h : hashes) {
-    std::shared_ptr<IndexFileMap> f = files_.empty() ? nullptr : files_.back();
-    if (f == nullptr || f->full()) {
-      auto created = NewFile();
-      if (!created.ok()) return created.status();
-      f = std::move(*created);
-    }
-    f->Put(h, pos.value, store_timestamp_ms);
+  if (closed_) {
+    if (errors != nullptr) *errors = BatchErrors{records.size(), 0};
+    return Status::Aborted("key index closed");
   }
-  if (hashes.empty()) {
-    if (files_.empty()) {
-      auto created = NewFile();
-      if (!created.ok()) return created.status();
+  Status first_error;
+  auto fail = [&](size_t i, Status s) {
+    if (first_error.ok()) first_error = std::move(s);
+    if (errors != nullptr && errors->count++ == 0) errors->first = i;
+  };
+  // files_ holds the file while mu_ is held; no reference counting per key.
+  IndexFileMap* f = files_.empty() ? nullptr : files_.back().get();
+  const size_t total = hashes_.size();
+  size_t begin = 0;
+  for (size_t i = 0; i < records.size(); begin = hash_ends_[i], ++i) {
+    const Record& r = records[i];
+    const size_t end = hash_ends_[i];
+    if (r.position.value <= last_pos_) continue;  // already indexed (recovery re-adds)
+    bool added = true;
+    for (size_t k = begin; k < end; ++k) {
+      if (f == nullptr || f->full()) {
+        auto created = NewFile();
+        if (!created.ok()) {
+          fail(i, created.status());
+          added = false;
+          break;
+        }
+        f = created->get();
+      }
+      if (k + kSlotPrefetchDistance < total) f->PrefetchSlotOf(hashes_[k + kSlotPrefetchDistance]);
+      f->Put(hashes_[k], r.position.value, r.store_timestamp_ms);
     }
-    files_.back()->live.end_phy = pos.value;
+    if (!added) continue;
+    if (begin == end) {
+      if (f == nullptr) {
+        auto created = NewFile();
+        if (!created.ok()) {
+          fail(i, created.status());
+          continue;
+        }
+        f = created->get();
+      }
+      f->live.end_phy = r.position.value;
+    }
+    last_pos_ = r.position.value;
   }
-  last_pos_ = pos.value;
-  return Status::OK();
+  return first_error;
 }
 
 Result<std::vector<LogPosition>> KeyIndex::Lookup(std::string_view topic, std::string_view key,

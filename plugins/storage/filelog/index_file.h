@@ -50,10 +50,18 @@
 // files after it are dropped.
 // ---------------------------------------------------------------------------------------------
 //
-// Thread-safety: Add from the store's writer thread (or recovery); Flush from the flush
-// thread; Lookup, DurableEnd and DiskBytes from any thread; TruncateFrom, DeleteBefore and
-// Close from any thread (they exclude each other and Flush). Lookup never sees a half-added
-// record: Add holds the index's lock for all keys of one record.
+// Creating a file. A new file is sized, its header written and the file fsynced before the
+// directory is, so a name that survives a power loss always has its full size and a valid
+// header. Load still removes an empty (0-byte) file, with everything newer: files written
+// before that fsync existed can be left so by a power loss, and a process killed between
+// creating a file and sizing it leaves one today.
+// ---------------------------------------------------------------------------------------------
+//
+// Thread-safety: Add/AddBatch from one thread at a time (the store's dispatcher, or
+// recovery); Flush from the flush thread; Lookup, DurableEnd and DiskBytes from any thread;
+// TruncateFrom, DeleteBefore and Close from any thread (they exclude each other and Flush).
+// Lookup never sees a half-added record: AddBatch holds the index's lock for all keys of the
+// records it adds.
 #pragma once
 
 #include <atomic>
@@ -61,6 +69,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,13 +102,33 @@ class KeyIndex {
   KeyIndex(const KeyIndex&) = delete;
   KeyIndex& operator=(const KeyIndex&) = delete;
 
-  // Writer thread only: indexes one stored record under topic#key for each space-separated
-  // key in `keys` (AppendRequest::keys: UNIQ_KEY and KEYS entries; a key repeated in one
-  // record is indexed once). Records must come in position order: a record at or before
-  // the last position added is skipped (OK), which makes re-adding after a crash harmless.
-  // With empty `keys` only the position is noted, so that DurableEnd moves past records
-  // without keys. Rolls to a new file when the current one is full. IOError when a file
-  // cannot be created; Aborted after Close.
+  // One stored record to index; the views need only live for the AddBatch call.
+  struct Record {
+    std::string_view topic;
+    std::string_view keys;  // AppendRequest::keys: UNIQ_KEY and KEYS entries, space-separated
+    LogPosition position;
+    int64_t store_timestamp_ms = 0;
+  };
+  // Which records of a batch were not (fully) indexed.
+  struct BatchErrors {
+    size_t count = 0;
+    size_t first = 0;  // index in the batch of the first of them (with count > 0)
+  };
+
+  // One writer at a time: indexes each record under topic#key for each space-separated key
+  // in its `keys` (a key repeated in one record is indexed once). Records must come in
+  // position order: a record at or before the last position added is skipped (OK), which
+  // makes re-adding after a crash harmless. With empty `keys` only the position is noted, so
+  // that DurableEnd moves past records without keys. Rolls to a new file when the current
+  // one is full.
+  // The whole batch is added under one exclusive hold of the lock Lookup shares, so callers
+  // keep batches to about a thousand records (StoreCore::IndexBatch). Buffers are reused
+  // from call to call: after the first calls, adding allocates nothing.
+  // Returns OK or the first failure: IOError when a file cannot be created (that record is
+  // not fully indexed; the next one is tried, as it would be alone), Aborted after Close
+  // (no record is). `errors`, when given, says which records failed.
+  Status AddBatch(std::span<const Record> records, BatchErrors* errors = nullptr);
+  // AddBatch of one record.
   Status Add(std::string_view topic, std::string_view keys, LogPosition pos, int64_t store_timestamp_ms);
 
   // Any thread: positions of records indexed under topic#key whose store time may lie in
@@ -140,8 +169,9 @@ class KeyIndex {
  private:
   KeyIndex(KeyIndexOptions options, std::shared_ptr<spdlog::logger> log);
   Status Load();
-  Result<std::shared_ptr<IndexFileMap>> NewFile();  // mu_ held exclusively
-  Status FlushLocked();                             // flush_mu_ held
+  Status RemoveEmptyFiles(std::vector<std::string>* sorted);  // Load: names sorted oldest first
+  Result<std::shared_ptr<IndexFileMap>> NewFile();            // mu_ held exclusively
+  Status FlushLocked();                                       // flush_mu_ held
   std::vector<std::shared_ptr<IndexFileMap>> Snapshot() const;
 
   const KeyIndexOptions options_;
@@ -150,6 +180,13 @@ class KeyIndex {
 
   // Orders Flush, TruncateFrom, DeleteBefore and Close (each writes headers and syncs).
   std::mutex flush_mu_;
+  // Held through AddBatch: guards the scratch buffers below (one writer at a time is the
+  // contract; this makes a second one wait rather than corrupt them). Taken before mu_.
+  std::mutex add_mu_;
+  std::string key_scratch_;             // topic#key being hashed
+  std::vector<std::string_view> seen_;  // keys of the record being hashed (duplicates)
+  std::vector<int32_t> hashes_;         // every key hash of the batch, in order
+  std::vector<size_t> hash_ends_;       // per record: end of its hashes in hashes_
   // Guards files_ and every file's entries, slots and in-memory header: exclusive for
   // Add/TruncateFrom/DeleteBefore, shared for Lookup and Flush's snapshot.
   mutable std::shared_mutex mu_;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "big_endian.h"
 #include "log_scanner.h"
@@ -95,6 +97,54 @@ Result<LogBounds> RecoverLog(StoreCore& core, const std::optional<CheckpointData
   return b;
 }
 
+// Step 4's key-index adds, StoreCore::kIndexBatch records at a time. The topics and keys
+// are copied into one reused buffer (the keys are built from the record's properties).
+class IndexBatcher {
+ public:
+  explicit IndexBatcher(StoreCore& core) : core_(core) {}
+
+  void Add(const RecordFields& f, int64_t position) {
+    Pending p;
+    p.topic_at = bytes_.size();
+    bytes_.append(f.topic);
+    p.keys_at = bytes_.size();
+    bytes_.append(KeysFromRecord(f));
+    p.keys_end = bytes_.size();
+    p.position = position;
+    p.store_timestamp = f.store_timestamp;
+    pending_.push_back(p);
+    if (pending_.size() >= StoreCore::kIndexBatch) Flush();
+  }
+
+  void Flush() {
+    if (pending_.empty()) return;
+    const std::string_view bytes = bytes_;
+    records_.clear();
+    for (const Pending& p : pending_) {
+      records_.push_back({bytes.substr(p.topic_at, p.keys_at - p.topic_at),
+                          bytes.substr(p.keys_at, p.keys_end - p.keys_at), LogPosition(p.position),
+                          p.store_timestamp});
+    }
+    core_.IndexBatch(records_);
+    pending_.clear();
+    records_.clear();
+    bytes_.clear();
+  }
+
+ private:
+  struct Pending {
+    size_t topic_at = 0;
+    size_t keys_at = 0;
+    size_t keys_end = 0;
+    int64_t position = 0;
+    int64_t store_timestamp = 0;
+  };
+  StoreCore& core_;
+  std::string bytes_;
+  std::vector<Pending> pending_;
+  std::vector<KeyIndex::Record> records_;
+};
+
 // Step 4: consume-queue entries of records from cq_from on, index keys from index_from on.
 Status Redispatch(StoreCore& core, int64_t cq_from, int64_t index_from, int64_t log_end) {
   const int64_t from = std::min(cq_from, index_from);
@@ -105,11 +155,11 @@ Status Redispatch(StoreCore& core, int64_t cq_from, int64_t index_from, int64_t 
   std::map<ConsumeQueue*, std::shared_ptr<ConsumeQueue>> touched;
   int64_t added = 0;
   int64_t scanned = 0;
+  IndexBatcher index(core);
   while ((step = scanner.Next(&rec)) == LogScanner::Step::kRecord) {
     ++scanned;
     const RecordFields& f = rec.fields;
-    if (rec.position >= index_from)  // Add skips what the index already holds
-      core.IndexRecord(f.topic, KeysFromRecord(f), rec.position, f.store_timestamp);
+    if (rec.position >= index_from) index.Add(f, rec.position);  // the index skips what it holds
     if (rec.position < cq_from) continue;
     Result<std::shared_ptr<ConsumeQueue>> found = core.queues.FindOrCreate(f.topic, f.queue_id);
     if (!found.ok()) {
@@ -134,6 +184,7 @@ Status Redispatch(StoreCore& core, int64_t cq_from, int64_t index_from, int64_t 
   // The log was validated up to log_end a moment ago; anything else is damage further back.
   if (step == LogScanner::Step::kInvalid)
     core.log->error("re-dispatch stopped, records after it are not indexed: {}", scanner.error());
+  index.Flush();
   for (auto& [raw, q] : touched) {
     if (Status s = q->WriteStaged(); !s.ok()) return s;
     q->Publish();

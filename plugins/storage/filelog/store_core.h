@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,10 +42,14 @@ struct StoreCore {
   // the writer after it publishes the queues; the flusher checkpoints up to it).
   std::atomic<int64_t> dispatched_end{0};
 
-  // Indexes one stored record's keys (writer thread, recovery). A failure is logged, not
-  // fatal: the record is stored, only QUERY_MESSAGE by key will not find it.
+  // Indexes stored records' keys, in log order (dispatcher thread, recovery: one at a
+  // time). A failure is logged, not fatal: the record is stored, only QUERY_MESSAGE by key
+  // will not find it. Records go to KeyIndex::AddBatch kIndexBatch at a time: one lock per
+  // batch, and lookups wait for at most one batch (well under a millisecond).
+  static constexpr size_t kIndexBatch = 1024;
+  void IndexBatch(std::span<const KeyIndex::Record> records);
   void IndexRecord(std::string_view topic, std::string_view keys, int64_t position, int64_t store_timestamp);
-  std::string last_index_error;  // writer thread: the same failure is logged once
+  std::string last_index_error;  // the same failure is logged once
 };
 
 }  // namespace sprocket::filelog
