@@ -355,17 +355,28 @@ TEST_P(MqadminQueryTest, MessageTrackShowsWhichGroupsConsumedTheMessage) {
 }
 
 // QUERY_MESSAGE as any client sends it, checked against RocketMQ's QueryMessageProcessor.
-TEST_P(MqadminQueryTest, BrokerAnswersQueryMessage) {
-  MiniCluster cluster(StoreOptions());
-  ASSERT_GT(cluster.broker_port(), 0) << cluster.broker().Stderr();
-  const std::string topic = "RawQueryTopic";
-  ASSERT_TRUE(testing::CreateTopicAndWait(cluster.broker_addr(), cluster.namesrv_addr(), topic, 1));
-  remoting::RemotingClient client;
-  auto call = [&](RemotingCommand req) {
+// A cluster on the store under test, and raw requests to its broker.
+struct RawBroker {
+  explicit RawBroker(MiniCluster::Options o) : cluster(std::move(o)) {}
+  ~RawBroker() { client.Shutdown(); }
+  RemotingCommand Call(RemotingCommand req) {
     auto r = testing::Call(client, cluster.broker_addr(), std::move(req));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? std::move(r.value()) : RemotingCommand{};
-  };
+  }
+  bool CreateTopic(const std::string& topic) {
+    return cluster.broker_port() > 0 &&
+           testing::CreateTopicAndWait(cluster.broker_addr(), cluster.namesrv_addr(), topic, 1);
+  }
+  MiniCluster cluster;
+  remoting::RemotingClient client;
+};
+
+TEST_P(MqadminQueryTest, BrokerAnswersQueryMessage) {
+  RawBroker broker(StoreOptions());
+  const std::string topic = "RawQueryTopic";
+  ASSERT_TRUE(broker.CreateTopic(topic)) << broker.cluster.broker().Stderr();
+  auto call = [&](RemotingCommand req) { return broker.Call(std::move(req)); };
   // Five records with KEYS "batch" (one also "solo"), and two whose keys have the same Java
   // hash ("Aa" and "BB"): a hash index cannot tell them apart, the broker must.
   int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -433,7 +444,32 @@ TEST_P(MqadminQueryTest, BrokerAnswersQueryMessage) {
   RemotingCommand refused = call(std::move(no_key));
   EXPECT_EQ(refused.code, RS::kSystemError);
   EXPECT_EQ(refused.remark.value_or(""), "the custom field <key> is null");
-  client.Shutdown();
+}
+
+// The limits come from the broker's config: MessageStoreConfig's defaultQueryMaxNum (queries
+// by UNIQ_KEY) and maxMsgsNumBatch (every query).
+TEST_P(MqadminQueryTest, DefaultQueryMaxNumAndMaxMsgsNumBatchBoundTheAnswer) {
+  MiniCluster::Options o = StoreOptions();
+  o.broker_extra["defaultQueryMaxNum"] = "2";
+  o.broker_extra["maxMsgsNumBatch"] = "3";
+  RawBroker broker(o);
+  const std::string topic = "QueryLimitsTopic";
+  ASSERT_TRUE(broker.CreateTopic(topic)) << broker.cluster.broker().Stderr();
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(broker.Call(testing::SendV2Request(topic, 0, "", "same", "m-" + std::to_string(i))).code,
+              RS::kSuccess);
+  auto count = [&](int32_t max, bool unique) -> size_t {
+    RemotingCommand req = RemotingCommand::Request(protocol::RequestCode::kQueryMessage);
+    protocol::EncodeQueryMessageRequestHeader({topic, "same", max, 0, INT64_MAX, unique}, &req.ext);
+    RemotingCommand resp = broker.Call(std::move(req));
+    EXPECT_EQ(resp.code, RS::kSuccess) << resp.remark.value_or("");
+    auto msgs = protocol::DecodeRecords(resp.body);
+    EXPECT_TRUE(msgs.ok()) << msgs.status().ToString();
+    return msgs.ok() ? msgs->size() : 0;
+  };
+  EXPECT_EQ(count(32, false), 3u);  // capped by maxMsgsNumBatch
+  EXPECT_EQ(count(2, false), 2u);   // below the cap, maxNum decides
+  EXPECT_EQ(count(32, true), 2u);   // by UNIQ_KEY: defaultQueryMaxNum, whatever maxNum says
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, MqadminQueryTest, ::testing::Values("filelog", "leveldb", "memory"),
