@@ -142,9 +142,12 @@ class RecordFactory {
     r.queue_id = static_cast<int32_t>(seq % templates_.size());
     r.tags_code = tags_code_;
     r.store_timestamp_field = t.store_timestamp_field;
-    char key[32];
-    std::snprintf(key, sizeof key, "%016llX%08X", static_cast<unsigned long long>(seq), 0xBE4C4u);
-    r.keys = key;
+    // "%016llX000BE4C4" without snprintf: the generator shares the two cores with the store.
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    char key[24];
+    for (int i = 0; i < 16; ++i) key[i] = kHex[(seq >> (60 - 4 * i)) & 0xF];
+    std::memcpy(key + 16, "000BE4C4", 8);
+    r.keys.assign(key, sizeof key);
     return r;
   }
   size_t record_size() const { return templates_[0].record.size(); }
