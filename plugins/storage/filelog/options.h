@@ -47,7 +47,4 @@ struct FileLogOptions {
   static Result<FileLogOptions> FromHost(const PluginHost& host);
 };
 
-// "1s 5s 10s 30s 1m ..." -> milliseconds per level. InvalidArgument on a bad unit.
-Result<std::vector<int64_t>> ParseDelayLevels(const std::string& text);
-
 }  // namespace sprocket::filelog
