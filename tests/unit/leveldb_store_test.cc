@@ -104,14 +104,18 @@ TEST(LevelDbStoreTest, ManifestDeclaresOptionKeysAndBadOptionsAreRefused) {
   Result<PluginInfo> info = PluginLoader(SPROCKET_PLUGIN_DIR).Inspect(PluginKind::kStorage, "leveldb");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->name, "leveldb");
-  for (const char* key : {"leveldbWriteBufferSize", "leveldbBlockCacheSize", "leveldbMaxOpenFiles",
-                          "leveldbCompression", "mappedFileSizeCommitLog", "mapedFileSizeCommitLog"})
+  for (const char* key :
+       {"leveldbWriteBufferSize", "leveldbIndexWriteBufferSize", "leveldbBlockCacheSize",
+        "leveldbMaxOpenFiles", "leveldbCompression", "mappedFileSizeCommitLog", "mapedFileSizeCommitLog"})
     EXPECT_NE(std::find(info->option_keys.begin(), info->option_keys.end(), key), info->option_keys.end())
         << key;
 
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, std::string>>{{"leveldbWriteBufferSize", "lots"},
                                                         {"leveldbWriteBufferSize", "1024"},
+                                                        {"leveldbIndexWriteBufferSize", "big"},
+                                                        {"leveldbIndexWriteBufferSize", "65535"},
+                                                        {"leveldbIndexWriteBufferSize", "1073741825"},
                                                         {"leveldbBlockCacheSize", "-5"},
                                                         {"leveldbMaxOpenFiles", "3"},
                                                         {"leveldbCompression", "zstd"},
@@ -132,6 +136,7 @@ TEST(LevelDbStoreTest, ManifestDeclaresOptionKeysAndBadOptionsAreRefused) {
   // Good values of every key open.
   auto options = SmallOptions();
   options.insert({{"leveldbBlockCacheSize", "0"},
+                  {"leveldbIndexWriteBufferSize", "65536"},
                   {"leveldbMaxOpenFiles", "100"},
                   {"leveldbCompression", "none"},
                   {"leveldbBlockSize", "4096"},
@@ -518,11 +523,40 @@ TEST(LevelDbStoreTest, CloseCompletesPendingAppendsAndLaterOnesAreAborted) {
   EXPECT_EQ(h->QueueRange("P", 0).max_offset.value, 200);
 }
 
+// The records DB's keys only grow, so each memtable LevelDB writes out becomes a table that
+// overlaps no other and is never rewritten: its LOG shows tables written (and moved), no
+// compaction. (With the index keys in the same database, every table overlapped every other
+// one and compactions rewrote the records again and again: multi-second write stalls.)
+TEST(LevelDbStoreTest, RecordsAreWrittenToTablesOnceAndNeverCompacted) {
+  Harness h;  // 1 MiB memtables
+  h.Open();
+  const std::string body(16 << 10, 'r');
+  for (int round = 0; round < 16; ++round) {  // 16 MiB of records in 64 KiB groups of 4
+    std::vector<AppendRequest> batch;
+    for (int i = 0; i < 4 * 16; ++i) batch.push_back(MakeRecord("C", i % 4, body));
+    for (const AppendResult& r : AppendAndWait(h.store(), std::move(batch))) ASSERT_TRUE(r.status.ok());
+  }
+  h.Reopen();  // LevelDB's background work done, its LOG complete
+  std::string log = filelog::ReadFileBytes(h.data_dir() + "/leveldb/records/LOG");
+  for (const auto& e : std::filesystem::directory_iterator(h.data_dir() + "/leveldb/records"))
+    if (e.path().filename().string().rfind("LOG.old", 0) == 0)
+      log += filelog::ReadFileBytes(e.path().string());
+  size_t tables = 0;
+  for (size_t at = log.find("Level-0 table #"); at != std::string::npos;
+       at = log.find("Level-0 table #", at + 1))
+    tables += log.compare(log.find(':', at), 9, ": started") == 0;
+  EXPECT_GE(tables, 8u) << log;                                 // 16 MiB went through 1 MiB memtables
+  EXPECT_EQ(log.find("Compacting"), std::string::npos) << log;  // and nothing was rewritten
+  EXPECT_EQ(h->QueueRange("C", 3).max_offset.value, 16 * 16);
+  EXPECT_EQ(ReadAll(h.store(), "C", 3).size(), 16u * 16u);
+}
+
 TEST(LevelDbStoreTest, FilesLiveUnderTheLevelDbFolderAndASecondOpenIsRefused) {
   Harness h;
   h.Open();
   ASSERT_TRUE(AppendOne(h.store(), MakeRecord("F", 0, "x")).status.ok());
-  EXPECT_TRUE(std::filesystem::exists(h.data_dir() + "/leveldb/CURRENT"));
+  EXPECT_TRUE(std::filesystem::exists(h.data_dir() + "/leveldb/CURRENT"));          // the index DB
+  EXPECT_TRUE(std::filesystem::exists(h.data_dir() + "/leveldb/records/CURRENT"));  // the records DB
   TestPluginHost host(1, SmallOptions());
   host.SetDataDir(h.data_dir());
   Result<std::shared_ptr<MessageStore>> second =

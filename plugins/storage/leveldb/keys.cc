@@ -4,6 +4,7 @@ namespace sprocket::leveldb_store {
 
 std::string FormatKey() { return std::string(1, kMetaTag) + "format"; }
 std::string LogKey() { return std::string(1, kMetaTag) + "log"; }
+std::string CutKey() { return std::string(1, kMetaTag) + "cut"; }
 
 std::string EncodeFormat(const FormatValue& f) {
   std::string v;

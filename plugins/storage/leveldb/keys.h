@@ -49,13 +49,18 @@ inline constexpr char kQueueEntryTag = 'Q';
 inline constexpr char kRecordTag = 'R';
 inline constexpr char kQueueStateTag = 'S';
 
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 keeps the log blocks ('R') in a database of their own (FORMAT.md §1); version 1
+// kept them in the index database.
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr size_t kMaxTopicBytes = 255;  // one length byte (records allow 127)
 inline constexpr size_t kMaxIndexKeyBytes = 65535;
 
 // --- Meta keys.
 std::string FormatKey();  // "Mformat"
 std::string LogKey();     // "Mlog"
+// In the records DB, while a TruncateLog runs: the position it cuts at (u64). Lets open tell
+// records cut by an interrupted TruncateLog from records lost.
+std::string CutKey();  // "Mcut"
 
 struct FormatValue {
   uint32_t version = kFormatVersion;
@@ -69,9 +74,9 @@ struct LogValue {
   int64_t log_min = 0;
   int64_t log_end = 0;
   int64_t last_store_timestamp = 0;
-  // Everything below this position was synced before this value was written (a synced
-  // batch puts its own end here). Open checks the log above it for holes a power loss may
-  // have left in LevelDB's unsynced log tail.
+  // Everything below this position was synced in both databases before this value was
+  // written (a synced index batch puts its own end here once the records DB is synced that
+  // far). On open, the index above it is rebuilt from the records DB (FORMAT.md §6).
   int64_t synced_end = 0;
 };
 std::string EncodeLog(const LogValue& l);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "read_path.h"
+#include "recovery.h"
 #include "replication.h"
 #include "retention.h"
 
@@ -21,6 +22,20 @@ namespace {
 constexpr int64_t kMinKeyBucketSize = int64_t{64} << 20;
 
 std::string_view View(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// The Mformat value of the index DB in `dir`: this build's version, else InvalidArgument.
+Result<FormatValue> CheckFormat(std::string_view value, const std::string& dir) {
+  std::optional<FormatValue> f = DecodeFormat(value);
+  if (f && f->version == 1)
+    return Status::InvalidArgument("leveldb: " + dir +
+                                   " is in format version 1 (records inside the index database, written by "
+                                   "an older build); this build reads version " +
+                                   std::to_string(kFormatVersion) + " only (FORMAT.md)");
+  if (!f || f->version != kFormatVersion || f->key_bucket_size <= 0)
+    return Status::InvalidArgument("leveldb: " + dir + " has an unknown format (this plugin writes version " +
+                                   std::to_string(kFormatVersion) + ")");
+  return *f;
+}
 
 }  // namespace
 
@@ -37,7 +52,7 @@ Status FromLevelDb(const leveldb::Status& s, std::string_view context) {
 int64_t DirectoryBytes(const std::string& dir) {
   std::error_code ec;
   int64_t total = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
     std::error_code fec;
     if (entry.is_regular_file(fec)) {
       const auto size = entry.file_size(fec);
@@ -47,15 +62,45 @@ int64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-Status StoreCore::Write(leveldb::WriteBatch* batch, bool sync) {
+namespace {
+
+Status WriteTo(StoreCore& core, leveldb::DB* db, leveldb::WriteBatch* batch, bool sync, const char* what) {
   leveldb::WriteOptions wo;
   wo.sync = sync;
   leveldb::Status s = db->Write(wo, batch);
-  if (leveldb::Status e = env->TakeError(); s.ok() && !e.ok()) s = e;
+  if (leveldb::Status e = core.env->TakeError(); s.ok() && !e.ok()) s = e;
   if (s.ok()) return Status::OK();
   // LevelDB's log may now end in a partial record; writing on could put data after a hole.
-  broken = FromLevelDb(s, "write failed; changes stopped until the store is reopened");
-  return broken;
+  core.broken =
+      FromLevelDb(s, std::string(what) + " write failed; changes stopped until the store is reopened");
+  return core.broken;
+}
+
+}  // namespace
+
+Status StoreCore::WriteIndex(leveldb::WriteBatch* batch, bool sync) {
+  return WriteTo(*this, db.get(), batch, sync, "index");
+}
+
+Status StoreCore::WriteRecords(leveldb::WriteBatch* batch, bool sync) {
+  return WriteTo(*this, records.get(), batch, sync, "records");
+}
+
+Status StoreCore::SyncLocked(bool force) {
+  if (!broken.ok()) return broken;
+  const int64_t end = log_end.load(std::memory_order_relaxed);
+  if (force || durable_end.load() < end) {
+    leveldb::WriteBatch nothing;  // a synced write syncs LevelDB's log, even an empty one
+    if (Status s = WriteRecords(&nothing, /*sync=*/true); !s.ok()) return s;
+    AdvanceDurable(end);
+  }
+  if (force || index_synced_end.load() < end) {
+    leveldb::WriteBatch mark;  // records how far both logs are synced
+    mark.Put(LogKey(), EncodeLog(LogValueAt(end, /*synced=*/true)));
+    if (Status s = WriteIndex(&mark, /*sync=*/true); !s.ok()) return s;
+    index_synced_end.store(end);
+  }
+  return Status::OK();
 }
 
 void StoreCore::AdvanceDurable(int64_t end) {
@@ -77,14 +122,12 @@ Result<std::unique_ptr<MessageStore>> LevelDbStore::Open(PluginHost& host) {
   if (Status s = store->OpenDb(); !s.ok()) return s;
   int64_t synced_end = 0;
   if (Status s = store->LoadState(&synced_end); !s.ok()) return s;
-  if (synced_end < store->core_.log_end.load()) {
-    // The last run did not sync its last writes (a crash, or a kill): check that LevelDB's
-    // recovery kept them without a hole, then record that they are durable now (recovery
-    // wrote them to synced tables).
-    if (Status s = RepairLogTail(store->core_, synced_end); !s.ok()) return s;
-    if (Status s = store->Flush(/*force=*/true); !s.ok()) return s;
-  }
+  // What an interrupted retention left below the starts goes first, so that the records
+  // above log_min are the log and nothing else.
   if (Status s = PurgeLeftovers(store->core_); !s.ok()) return s;
+  // Makes the index agree with the records DB: after a crash, the index above synced_end is
+  // rebuilt from the records (recovery.h).
+  if (Status s = RecoverAtOpen(store->core_, synced_end); !s.ok()) return s;
   store->writer_.Start();
   store->opened_ = true;
   store->open_ = true;
@@ -113,9 +156,9 @@ Status LevelDbStore::OpenDb() {
   leveldb::Options lo;
   lo.create_if_missing = true;
   lo.env = core_.env.get();
-  lo.write_buffer_size = static_cast<size_t>(o.write_buffer_size);
+  lo.write_buffer_size = static_cast<size_t>(o.index_write_buffer_size);
   lo.max_open_files = static_cast<int>(o.max_open_files);
-  lo.block_cache = core_.cache.get();
+  lo.block_cache = core_.cache.get();  // one cache for both databases
   lo.block_size = static_cast<size_t>(o.block_size);
   lo.max_file_size = static_cast<size_t>(o.max_file_size);
   lo.compression = o.snappy ? leveldb::kSnappyCompression : leveldb::kNoCompression;
@@ -127,6 +170,28 @@ Status LevelDbStore::OpenDb() {
   leveldb::Status s = leveldb::DB::Open(lo, o.db_dir, &db);
   if (!s.ok()) return FromLevelDb(s, "open " + o.db_dir);
   core_.db.reset(db);
+  // A store of another format is refused before anything is created next to it.
+  std::string format;
+  s = db->Get(leveldb::ReadOptions(), FormatKey(), &format);
+  if (s.ok()) {
+    if (Result<FormatValue> f = CheckFormat(format, o.db_dir); !f.ok()) return f.status();
+  } else if (!s.IsNotFound()) {
+    return FromLevelDb(s, "open " + o.db_dir);
+  }
+
+  // The records DB: only seeks read it (no Bloom filter, which only serves Get).
+  lo.write_buffer_size = static_cast<size_t>(o.write_buffer_size);
+  lo.filter_policy = nullptr;
+  const std::string records_dir = o.RecordsDir();
+  const bool fresh = !std::filesystem::exists(records_dir);
+  db = nullptr;
+  s = leveldb::DB::Open(lo, records_dir, &db);
+  if (!s.ok()) return FromLevelDb(s, "open " + records_dir);
+  core_.records.reset(db);
+  // Its directory entry must survive a power loss with the first synced record.
+  if (fresh) {
+    if (leveldb::Status d = SyncDirectory(o.db_dir); !d.ok()) return FromLevelDb(d, "sync " + o.db_dir);
+  }
   return Status::OK();
 }
 
@@ -136,16 +201,18 @@ Status LevelDbStore::LoadState(int64_t* synced_end) {
   std::string value;
   leveldb::Status s = c.db->Get(leveldb::ReadOptions(), FormatKey(), &value);
   if (s.ok()) {
-    std::optional<FormatValue> f = DecodeFormat(value);
-    if (!f || f->version != kFormatVersion || f->key_bucket_size <= 0)
-      return Status::InvalidArgument("leveldb: " + dir +
-                                     " has an unknown format (this plugin writes version " +
-                                     std::to_string(kFormatVersion) + ")");
+    Result<FormatValue> f = CheckFormat(value, dir);
+    if (!f.ok()) return f.status();
     c.key_bucket_size = f->key_bucket_size;
   } else if (s.IsNotFound()) {
     std::unique_ptr<leveldb::Iterator> it(c.db->NewIterator(leveldb::ReadOptions()));
     it->SeekToFirst();
     if (it->Valid()) return Status::Corruption("leveldb: " + dir + " holds data but no format key");
+    std::unique_ptr<leveldb::Iterator> rit(c.records->NewIterator(leveldb::ReadOptions()));
+    rit->SeekToFirst();
+    if (rit->Valid())
+      return Status::Corruption("leveldb: " + c.options.RecordsDir() + " holds records but " + dir +
+                                " no format key");
     FormatValue f;
     f.key_bucket_size = std::max(c.options.unit_size, kMinKeyBucketSize);
     leveldb::WriteOptions wo;
@@ -182,29 +249,11 @@ Status LevelDbStore::LoadState(int64_t* synced_end) {
     q->max_offset.store(static_cast<int64_t>(GetBig64(v.data() + 8)));
   }
   if (!it->status().ok()) return FromLevelDb(it->status(), "open " + dir);
-
-  // Every batch rewrites the log metadata with the records it adds, so the last entry
-  // must end where the metadata says the log does: a cheap check that LevelDB's recovery
-  // kept whole batches.
-  it->Seek(state_prefix);
-  if (it->Valid()) {
-    it->Prev();
-  } else {
-    it->SeekToLast();
-  }
-  if (!it->status().ok()) return FromLevelDb(it->status(), "open " + dir);
-  if (it->Valid() && IsRecordKey(View(it->key()))) {
-    const int64_t last_end = PositionOfRecordKey(View(it->key())) + static_cast<int64_t>(it->value().size());
-    if (last_end != log.log_end)
-      return Status::Corruption("leveldb: " + dir + ": the last entry ends at " + std::to_string(last_end) +
-                                ", the log metadata says " + std::to_string(log.log_end));
-  } else if (log.log_end > log.log_min) {
-    return Status::Corruption("leveldb: " + dir + ": the log metadata says [" + std::to_string(log.log_min) +
-                              ", " + std::to_string(log.log_end) + ") but no entry is stored");
-  }
+  // Whether the records DB ends where the index says is RecoverAtOpen's to check.
   c.log_min.store(log.log_min);
   c.log_end.store(log.log_end);
   c.durable_end.store(log.log_end);  // LevelDB's recovery wrote what it replayed to synced tables
+  c.index_synced_end.store(log.synced_end);
   c.last_store_timestamp = log.last_store_timestamp;
   *synced_end = log.synced_end;
   return Status::OK();
@@ -343,14 +392,7 @@ Status LevelDbStore::Flush() {
 
 Status LevelDbStore::Flush(bool force) {
   std::lock_guard write_lock(core_.write_mu);
-  if (!core_.broken.ok()) return core_.broken;
-  const int64_t end = core_.log_end.load(std::memory_order_relaxed);
-  if (!force && core_.durable_end.load() >= end) return Status::OK();
-  leveldb::WriteBatch mark;  // a synced write syncs LevelDB's log; it records how far
-  mark.Put(LogKey(), EncodeLog(core_.LogValueAt(end, /*synced=*/true)));
-  if (Status s = core_.Write(&mark, /*sync=*/true); !s.ok()) return s;
-  core_.AdvanceDurable(end);
-  return Status::OK();
+  return core_.SyncLocked(force);
 }
 
 StoreStats LevelDbStore::Stats() {
@@ -366,7 +408,7 @@ StoreStats LevelDbStore::Stats() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count() + 1;
   std::lock_guard lock(disk_bytes_mu_);
   if (disk_bytes_at_ == 0 || now - disk_bytes_at_ > std::chrono::nanoseconds(kDiskBytesMaxAge).count()) {
-    disk_bytes_ = DirectoryBytes(core_.options.db_dir);
+    disk_bytes_ = DirectoryBytes(core_.options.db_dir);  // the records DB is inside
     disk_bytes_at_ = now;
   }
   s.disk_bytes = disk_bytes_;
@@ -385,7 +427,8 @@ Status LevelDbStore::Close() {
     close_status_ = core_.broken;
     if (close_status_.ok() && core_.durable_end.load() < core_.log_end.load())
       close_status_ = Status::IOError("leveldb: the final sync did not complete");
-    core_.db.reset();  // waits for LevelDB's background compaction
+    core_.records.reset();  // each waits for LevelDB's background compaction
+    core_.db.reset();
   }
   if (close_status_.ok()) {
     core_.log->info("{}: closed at log position {} ({} log syncs)", core_.options.db_dir,

@@ -1,9 +1,11 @@
 // LevelDbStore: the MessageStore of the leveldb plugin. It wires the parts together:
-//   StoreCore     options, the DB, the in-memory ends and queue table, the write mutex
+//   StoreCore     options, the two DBs (index, records), the in-memory ends and queue table,
+//                 the write mutex
 //   AppendWriter  the writer thread (group commit) and its SyncWatchdog
 //   read_path     ReadQueue, OffsetForTime, ReadAt, LookupKey, ReadLog
-//   replication   AppendReplica, TruncateLog
+//   replication   AppendReplica, TruncateLog (indexer: index entries from records' fields)
 //   retention     DeleteExpired, and the purge of its leftovers on open
+//   recovery      on open, the index made to agree with the records after a crash
 // See README.md for the options and the design, FORMAT.md for the keys and values.
 #pragma once
 
@@ -23,7 +25,7 @@ namespace sprocket::leveldb_store {
 
 class LevelDbStore final : public MessageStore {
  public:
-  // Opens (creating, or recovering through LevelDB's own log) the store under
+  // Opens (creating, or recovering through LevelDB's own logs and recovery.h) the store under
   // <host.DataDir()>/leveldb.
   static Result<std::unique_ptr<MessageStore>> Open(PluginHost& host);
   ~LevelDbStore() override;
@@ -50,7 +52,7 @@ class LevelDbStore final : public MessageStore {
   Status OpenDb();
   // Reads the metadata and queue states; *synced_end gets the log's synced_end (FORMAT.md §2).
   Status LoadState(int64_t* synced_end);
-  // A synced write recording the log end as synced; `force` even when durable_end says so.
+  // Syncs both databases and records the log end as synced; `force` even when it is already.
   Status Flush(bool force);
   // Completes an append that arrived after Close on a short-lived thread (never inside
   // Append itself), joined by the destructor.

@@ -16,7 +16,9 @@ namespace sprocket::leveldb_store {
 extern const char* const kOptionKeys[];
 
 struct LevelDbOptions {
-  std::string db_dir;  // <storePathRootDir>/leveldb
+  std::string db_dir;  // <storePathRootDir>/leveldb: the index DB
+  // The records DB, inside the index DB's directory (LevelDB ignores names it did not make).
+  std::string RecordsDir() const { return db_dir + "/records"; }
 
   // Kernel keys (storage.h).
   bool sync_flush = false;               // flushDiskType == SYNC_FLUSH
@@ -27,13 +29,14 @@ struct LevelDbOptions {
   std::vector<int64_t> delay_level_ms;   // messageDelayLevel, for replicated schedule records
 
   // LevelDB's own knobs (leveldb* keys).
-  int64_t write_buffer_size = 64 << 20;  // leveldbWriteBufferSize
-  int64_t block_cache_size = 32 << 20;   // leveldbBlockCacheSize (0: LevelDB's 8 MiB default)
-  int64_t max_open_files = 1000;         // leveldbMaxOpenFiles
-  bool snappy = true;                    // leveldbCompression: snappy | none
-  int64_t block_size = 32 << 10;         // leveldbBlockSize
-  int64_t max_file_size = 16 << 20;      // leveldbMaxFileSize
-  int64_t bloom_bits_per_key = 10;       // leveldbBloomBitsPerKey (0: no filter)
+  int64_t write_buffer_size = 32 << 20;       // leveldbWriteBufferSize: the records DB's memtable
+  int64_t index_write_buffer_size = 8 << 20;  // leveldbIndexWriteBufferSize: the index DB's
+  int64_t block_cache_size = 32 << 20;        // leveldbBlockCacheSize (0: LevelDB's 8 MiB default)
+  int64_t max_open_files = 1000;              // leveldbMaxOpenFiles
+  bool snappy = true;                         // leveldbCompression: snappy | none
+  int64_t block_size = 32 << 10;              // leveldbBlockSize
+  int64_t max_file_size = 16 << 20;           // leveldbMaxFileSize
+  int64_t bloom_bits_per_key = 10;            // leveldbBloomBitsPerKey (0: no filter)
 
   // Largest record Append accepts: RocketMQ 4.9's maxMessageSize + 64 KiB, as the file log.
   int64_t MaxRecordSize() const { return max_message_size + 64 * 1024; }

@@ -47,15 +47,16 @@ struct Chosen {
 // Copies the chosen records into one buffer, in order, stopping at the first one that is
 // missing or does not look like its entry says: a consumer must never skip a record it was
 // not given. Returns the views of the leading records read and, in *status, why it stopped.
-std::vector<ByteView> CopyRecords(StoreCore& core, const leveldb::ReadOptions& ro,
-                                  const std::vector<Chosen>& chosen, std::shared_ptr<const void>* hold,
-                                  Status* status) {
+std::vector<ByteView> CopyRecords(StoreCore& core, const std::vector<Chosen>& chosen,
+                                  std::shared_ptr<const void>* hold, Status* status) {
   size_t total = 0;
   for (const Chosen& c : chosen) total += static_cast<size_t>(c.entry.size);
   auto buffer = std::make_shared<std::string>(total, '\0');
   std::vector<ByteView> views;
   views.reserve(chosen.size());
-  std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(ro));
+  // The records DB is read after the index (its iterator's implicit snapshot is newer): the
+  // records were written before the entries naming them.
+  std::unique_ptr<leveldb::Iterator> it(core.records->NewIterator(leveldb::ReadOptions()));
   std::optional<Block> block;  // records of one queue are mostly in the same or the next block
   size_t at = 0;
   *status = Status::OK();
@@ -180,7 +181,7 @@ ReadQueueResult ReadQueueRecords(StoreCore& core, std::string_view topic, int32_
   r.next_offset = QueueOffset(from + scanned);
   if (!chosen.empty()) {
     Status copied;
-    r.records = CopyRecords(core, ro, chosen, &r.hold, &copied);
+    r.records = CopyRecords(core, chosen, &r.hold, &copied);
     if (!copied.ok()) {
       if (r.records.empty()) {
         if (chosen[0].entry.position < core.log_min.load(std::memory_order_acquire)) {
@@ -230,7 +231,7 @@ Result<RecordRead> ReadRecordAt(StoreCore& core, LogPosition position) {
   if (pos < min || pos >= end)
     return Status::NotFound("leveldb: no record at " + std::to_string(pos) + " (the log holds [" +
                             std::to_string(min) + ", " + std::to_string(end) + "))");
-  std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(core.records->NewIterator(leveldb::ReadOptions()));
   std::optional<Block> block = SeekBlock(it.get(), pos);
   if (!it->status().ok()) return FromLevelDb(it->status(), "read at " + std::to_string(pos));
   if (!block || !EntryStartsAt(*block, pos))
@@ -297,7 +298,7 @@ Result<LogChunk> ReadLogChunk(StoreCore& core, LogPosition from, int64_t max_byt
   auto buffer = std::make_shared<std::string>();
   buffer->reserve(
       static_cast<size_t>(std::clamp<int64_t>(max_bytes, 0, std::min<int64_t>(end - start, 64 << 20))));
-  std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(core.records->NewIterator(leveldb::ReadOptions()));
   std::optional<Block> block = SeekBlock(it.get(), start);
   if (block && !EntryStartsAt(*block, start)) block.reset();
   int64_t at = start;

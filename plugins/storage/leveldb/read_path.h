@@ -1,8 +1,9 @@
 // The read side of the LevelDB store: MessageStore's read calls on a StoreCore.
 //
-// Each call loads the published ends first, then reads LevelDB through one snapshot (an
-// explicit one, or an iterator's implicit one), so it sees a state at least as new as those
-// ends and never a half-applied batch. Records are copied into one buffer owned by `hold`.
+// Each call loads the published ends first, then reads each database through one snapshot
+// (an explicit one, or an iterator's implicit one), the index before the records, so it sees
+// a state at least as new as those ends and never a half-applied batch. Records are copied
+// into one buffer owned by `hold`.
 #pragma once
 
 #include <cstdint>

@@ -26,9 +26,13 @@ leveldb::ReadOptions ScanOptions() {
   return o;
 }
 
-// Deletes every key in [begin, end), in batches; *deleted counts them.
-Status PurgeRange(StoreCore& core, const std::string& begin, const std::string& end, int64_t* deleted) {
-  std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(ScanOptions()));
+enum class Db { kIndex, kRecords };
+
+// Deletes every key in [begin, end) of one database, in batches; *deleted counts them.
+Status PurgeRange(StoreCore& core, Db which, const std::string& begin, const std::string& end,
+                  int64_t* deleted) {
+  leveldb::DB* db = which == Db::kIndex ? core.db.get() : core.records.get();
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ScanOptions()));
   it->Seek(begin);
   while (true) {
     leveldb::WriteBatch batch;
@@ -38,9 +42,23 @@ Status PurgeRange(StoreCore& core, const std::string& begin, const std::string& 
     if (!it->status().ok()) return FromLevelDb(it->status(), "retention scan");
     if (n == 0) return Status::OK();
     std::lock_guard write_lock(core.write_mu);
-    if (Status s = core.Write(&batch, /*sync=*/false); !s.ok()) return s;
+    Status s = which == Db::kIndex ? core.WriteIndex(&batch, /*sync=*/false)
+                                   : core.WriteRecords(&batch, /*sync=*/false);
+    if (!s.ok()) return s;
     *deleted += n;
   }
+}
+
+// After step 1 the block holding log_min must have its tail under log_min's key before the
+// blocks below log_min are deleted (step 2, or PurgeLeftovers after a crash in between).
+Status WriteTailBlock(StoreCore& core, leveldb::Iterator* records_it, int64_t log_min) {
+  std::optional<Block> b = SeekBlock(records_it, log_min);
+  if (!records_it->status().ok()) return FromLevelDb(records_it->status(), "retention scan");
+  if (!b || b->start >= log_min) return Status::OK();
+  const std::string_view tail = b->From(log_min);
+  leveldb::WriteBatch batch;
+  batch.Put(RecordKey(log_min), leveldb::Slice(tail.data(), tail.size()));
+  return core.WriteRecords(&batch, /*sync=*/true);
 }
 
 // STORETIMESTAMP of the newest record starting in [lo, hi); nullopt when none does.
@@ -127,12 +145,12 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
     const int64_t end = core.log_end.load(std::memory_order_relaxed);
     const int64_t unit = core.options.unit_size;
     const int64_t active_unit = end / unit;  // never deleted: the unit being appended to
-    std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(ScanOptions()));
+    std::unique_ptr<leveldb::Iterator> rit(core.records->NewIterator(ScanOptions()));
     int64_t k = old_min / unit;
     while (k < active_unit && result.units_deleted < policy.max_units) {
       std::optional<int64_t> newest =
-          NewestStoreTimestamp(it.get(), std::max(k * unit, old_min), (k + 1) * unit);
-      if (!it->status().ok()) return FromLevelDb(it->status(), "retention scan");
+          NewestStoreTimestamp(rit.get(), std::max(k * unit, old_min), (k + 1) * unit);
+      if (!rit->status().ok()) return FromLevelDb(rit->status(), "retention scan");
       // A unit where no record starts (inside a large record, or blanks only) goes with its
       // predecessors and does not count against max_units.
       if (newest) {
@@ -146,14 +164,14 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
       return result;
     }
     const int64_t cut = k * unit;
-    new_min = FirstEntryAtOrAfter(it.get(), cut, end);
+    new_min = FirstEntryAtOrAfter(rit.get(), cut, end);
+    if (!rit->status().ok()) return FromLevelDb(rit->status(), "retention scan");
+    // The new log_min is synced below: the records up to the end must be synced before it,
+    // so that no power loss leaves the log starting above what the records DB holds.
+    if (Status s = core.SyncLocked(/*force=*/false); !s.ok()) return s;
 
     leveldb::WriteBatch batch;
-    // The block holding new_min keeps its tail under new_min's key (the rest goes in step 2).
-    if (std::optional<Block> b = SeekBlock(it.get(), new_min); b && b->start < new_min) {
-      const std::string_view tail = b->From(new_min);
-      batch.Put(RecordKey(new_min), leveldb::Slice(tail.data(), tail.size()));
-    }
+    std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(ScanOptions()));
     std::vector<std::pair<std::shared_ptr<QueueState>, int64_t>> queue_mins;
     for (const std::shared_ptr<QueueState>& q : core.queues.All()) {
       const int64_t q_min = q->min_offset.load(std::memory_order_relaxed);
@@ -173,7 +191,10 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
     if (!it->status().ok()) return FromLevelDb(it->status(), "retention scan");
     it.reset();
     batch.Put(LogKey(), EncodeLog(LogValue{new_min, end, core.last_store_timestamp, end}));  // synced
-    if (Status s = core.Write(&batch, /*sync=*/true); !s.ok()) return s;
+    if (Status s = core.WriteIndex(&batch, /*sync=*/true); !s.ok()) return s;
+    // The block holding new_min keeps its tail under new_min's key (the rest goes in step 2).
+    if (Status s = WriteTailBlock(core, rit.get(), new_min); !s.ok()) return s;
+    rit.reset();
     core.log_min.store(new_min, std::memory_order_release);
     for (const auto& [q, first] : queue_mins) q->min_offset.store(first, std::memory_order_release);
   }
@@ -184,16 +205,17 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
   int64_t deleted = 0;
   const std::string records_begin = RecordKey(old_min);
   const std::string records_end = RecordKey(new_min);
-  Status s = PurgeRange(core, records_begin, records_end, &deleted);
+  Status s = PurgeRange(core, Db::kRecords, records_begin, records_end, &deleted);
   for (const MovedQueue& m : moved) {
     if (!s.ok()) break;
-    s = PurgeRange(core, QueueEntryKey(m.name, m.old_min), QueueEntryKey(m.name, m.new_min), &deleted);
+    s = PurgeRange(core, Db::kIndex, QueueEntryKey(m.name, m.old_min), QueueEntryKey(m.name, m.new_min),
+                   &deleted);
   }
   const int64_t first_bucket = old_min / core.key_bucket_size;
   const int64_t live_bucket = new_min / core.key_bucket_size;  // holds live entries: kept
   const std::string keys_begin = KeyIndexBucketStart(first_bucket);
   const std::string keys_end = KeyIndexBucketStart(live_bucket);
-  if (s.ok() && live_bucket > first_bucket) s = PurgeRange(core, keys_begin, keys_end, &deleted);
+  if (s.ok() && live_bucket > first_bucket) s = PurgeRange(core, Db::kIndex, keys_begin, keys_end, &deleted);
   if (!s.ok()) {
     // The starts moved already, so reads are right; the next open purges what is left.
     core.log->error("retention: deleting below {} failed: {}", new_min, s.ToString());
@@ -202,7 +224,7 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
 
   // Step 3: give the disk back (queue entries are small; LevelDB's own compactions take them).
   const leveldb::Slice rb(records_begin), re(records_end);
-  core.db->CompactRange(&rb, &re);
+  core.records->CompactRange(&rb, &re);
   if (live_bucket > first_bucket) {
     const leveldb::Slice kb(keys_begin), ke(keys_end);
     core.db->CompactRange(&kb, &ke);
@@ -217,18 +239,27 @@ Result<RetentionResult> DeleteExpiredUnits(StoreCore& core, const RetentionPolic
 Status PurgeLeftovers(StoreCore& core) {
   const int64_t min = core.log_min.load();
   int64_t deleted = 0;
+  std::unique_ptr<leveldb::Iterator> rit(core.records->NewIterator(ScanOptions()));
+  if (min > 0) {
+    std::lock_guard write_lock(core.write_mu);
+    if (Status s = WriteTailBlock(core, rit.get(), min); !s.ok()) return s;
+  }
+  SeekBefore(rit.get(), RecordKey(min));
+  const bool records_left = rit->Valid() && IsRecordKey(View(rit->key()));
+  if (!rit->status().ok()) return FromLevelDb(rit->status(), "open scan");
+  rit.reset();
   std::unique_ptr<leveldb::Iterator> it(core.db->NewIterator(ScanOptions()));
-  SeekBefore(it.get(), RecordKey(min));
-  const bool records_left = it->Valid() && IsRecordKey(View(it->key()));
   const int64_t bucket = min / core.key_bucket_size;
   SeekBefore(it.get(), KeyIndexBucketStart(bucket));
   const bool keys_left = it->Valid() && !it->key().empty() && it->key()[0] == kKeyIndexTag;
   if (!it->status().ok()) return FromLevelDb(it->status(), "open scan");
   it.reset();
   if (records_left)
-    if (Status s = PurgeRange(core, RecordKey(0), RecordKey(min), &deleted); !s.ok()) return s;
+    if (Status s = PurgeRange(core, Db::kRecords, RecordKey(0), RecordKey(min), &deleted); !s.ok()) return s;
   if (keys_left)
-    if (Status s = PurgeRange(core, KeyIndexBucketStart(0), KeyIndexBucketStart(bucket), &deleted); !s.ok())
+    if (Status s =
+            PurgeRange(core, Db::kIndex, KeyIndexBucketStart(0), KeyIndexBucketStart(bucket), &deleted);
+        !s.ok())
       return s;
   it.reset(core.db->NewIterator(ScanOptions()));
   for (const std::shared_ptr<QueueState>& q : core.queues.All()) {
@@ -238,7 +269,8 @@ Status PurgeLeftovers(StoreCore& core) {
     SeekBefore(it.get(), QueueEntryKey(q->name, q_min));
     if (!it->status().ok()) return FromLevelDb(it->status(), "open scan");
     if (!RunAt(it.get(), prefix)) continue;
-    if (Status s = PurgeRange(core, QueueEntryKey(q->name, 0), QueueEntryKey(q->name, q_min), &deleted);
+    if (Status s =
+            PurgeRange(core, Db::kIndex, QueueEntryKey(q->name, 0), QueueEntryKey(q->name, q_min), &deleted);
         !s.ok())
       return s;
   }

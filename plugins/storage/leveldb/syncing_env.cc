@@ -8,6 +8,15 @@
 
 namespace sprocket::leveldb_store {
 
+leveldb::Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return leveldb::Status::IOError(dir, std::strerror(errno));
+  leveldb::Status s;
+  if (::fsync(fd) != 0) s = leveldb::Status::IOError(dir, std::strerror(errno));
+  ::close(fd);
+  return s;
+}
+
 namespace {
 
 bool IsLogFile(const std::string& fname) {
@@ -16,13 +25,7 @@ bool IsLogFile(const std::string& fname) {
 
 leveldb::Status SyncDirectoryOf(const std::string& fname) {
   const size_t slash = fname.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : fname.substr(0, slash);
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return leveldb::Status::IOError(dir, std::strerror(errno));
-  leveldb::Status s;
-  if (::fsync(fd) != 0) s = leveldb::Status::IOError(dir, std::strerror(errno));
-  ::close(fd);
-  return s;
+  return SyncDirectory(slash == std::string::npos ? "." : fname.substr(0, slash));
 }
 
 // A write-ahead log file that is synced before it is closed (see syncing_env.h).

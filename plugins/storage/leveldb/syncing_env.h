@@ -23,6 +23,9 @@
 
 namespace sprocket::leveldb_store {
 
+// fsyncs a directory, so that the names of the files in it survive a power loss.
+leveldb::Status SyncDirectory(const std::string& dir);
+
 class SyncingEnv final : public leveldb::EnvWrapper {
  public:
   SyncingEnv();

@@ -16,9 +16,9 @@ namespace sprocket::leveldb_store {
 
 namespace {
 
-// A group larger than this is written as several batches (the last one synced), so that
+// A group larger than this is written as several chunks (the last one synced), so that
 // LevelDB's copy of the batch and its memtable do not hold a whole burst of 4 MiB records
-// at once. Each batch is consistent on its own (records, entries, states, ends).
+// at once. Each chunk is consistent on its own (records, entries, states, ends).
 constexpr size_t kChunkBytes = 4 << 20;
 
 }  // namespace
@@ -76,7 +76,7 @@ void AppendWriter::Run() {
       group.swap(pending_);
       stop = stopping_ && group.empty();
     }
-    const bool sync_due = !core_.options.sync_flush && Clock::now() >= next_sync;
+    const bool sync_due = Clock::now() >= next_sync;
     std::vector<Completion> done;
     if (!group.empty()) {
       done = Process(group, sync_due);
@@ -84,13 +84,12 @@ void AppendWriter::Run() {
     } else if (sync_due) {
       SyncNow();
     }
-    if (!core_.options.sync_flush) {
-      const bool dirty = core_.durable_end.load() < core_.log_end.load();
-      if (!dirty) {
-        next_sync = Clock::time_point::max();
-      } else if (next_sync == Clock::time_point::max() || sync_due) {
-        next_sync = Clock::now() + interval;
-      }
+    // With SYNC_FLUSH the records are synced already; the index still is only periodically.
+    const bool dirty = core_.index_synced_end.load() < core_.log_end.load();
+    if (!dirty) {
+      next_sync = Clock::time_point::max();
+    } else if (next_sync == Clock::time_point::max() || sync_due) {
+      next_sync = Clock::now() + interval;
     }
     RunCompletions(done, *core_.log);
     if (stop) break;
@@ -180,7 +179,7 @@ std::vector<Completion> AppendWriter::Process(std::vector<Pending>& group, bool 
     }
     if (placed.empty()) return completions;
 
-    // Write them in chunks; the last one carries the sync.
+    // Write them in chunks; the last one carries the syncs.
     const bool sync_last = core_.options.sync_flush || sync_due;
     size_t begin = 0;
     while (begin < placed.size()) {
@@ -199,7 +198,7 @@ std::vector<Completion> AppendWriter::Process(std::vector<Pending>& group, bool 
         watchdog_.Begin(std::move(waiting), deadline);
         waiting.clear();
       }
-      Status s = WriteChunk(placed, begin, stop, last && sync_last, store_ts);
+      Status s = WriteChunk(placed, begin, stop, last && sync_last, last && sync_due, store_ts);
       if (last && core_.options.sync_flush) waiting = watchdog_.End();
       if (!s.ok()) {
         core_.log->error("append of {} records failed: {}", stop - begin, s.ToString());
@@ -216,6 +215,7 @@ std::vector<Completion> AppendWriter::Process(std::vector<Pending>& group, bool 
         break;
       }
       if (last && sync_last) core_.AdvanceDurable(core_.log_end.load(std::memory_order_relaxed));
+      if (last && sync_due) core_.index_synced_end.store(core_.log_end.load(std::memory_order_relaxed));
       begin = stop;
     }
   } catch (const std::exception& e) {
@@ -233,18 +233,20 @@ std::vector<Completion> AppendWriter::Process(std::vector<Pending>& group, bool 
   return completions;
 }
 
-Status AppendWriter::WriteChunk(std::vector<Placed>& placed, size_t begin, size_t end, bool sync,
-                                int64_t store_ts) {
-  // Reused: Clear keeps the buffer, so a steady stream of groups does not reallocate it.
+Status AppendWriter::WriteChunk(std::vector<Placed>& placed, size_t begin, size_t end, bool sync_records,
+                                bool sync_index, int64_t store_ts) {
+  // Reused: Clear keeps the buffers, so a steady stream of groups does not reallocate them.
   leveldb::WriteBatch& batch = batch_;
+  leveldb::WriteBatch& records = records_batch_;
   batch.Clear();
+  records.Clear();
   char ts[8];
   PutBig64(ts, static_cast<uint64_t>(store_ts));
   char record_key[kRecordKeySize];
   record_key[0] = kRecordTag;
   auto put_block = [&](int64_t start, std::string_view bytes) {
     PutBig64(record_key + 1, static_cast<uint64_t>(start));
-    batch.Put(leveldb::Slice(record_key, sizeof record_key), leveldb::Slice(bytes.data(), bytes.size()));
+    records.Put(leveldb::Slice(record_key, sizeof record_key), leveldb::Slice(bytes.data(), bytes.size()));
   };
   // A group assigns each queue's offsets in order, so the entries a chunk adds to a queue
   // are consecutive: one run per queue.
@@ -290,9 +292,11 @@ Status AppendWriter::WriteChunk(std::vector<Placed>& placed, size_t begin, size_
   }
   const Placed& last = placed[end - 1];
   const int64_t chunk_end = last.position + static_cast<int64_t>(last.request->record.size());
-  batch.Put(LogKey(), EncodeLog(core_.LogValueAt(chunk_end, sync)));
+  batch.Put(LogKey(), EncodeLog(core_.LogValueAt(chunk_end, sync_index)));
 
-  if (Status s = core_.Write(&batch, sync); !s.ok()) return s;
+  // The records first: an index entry never names a record the records DB lacks.
+  if (Status s = core_.WriteRecords(&records, sync_records); !s.ok()) return s;
+  if (Status s = core_.WriteIndex(&batch, sync_index); !s.ok()) return s;
   for (const auto& [q, run] : runs)
     q->max_offset.store(run.first + static_cast<int64_t>(run.entries.size() / kQueueEntryValueSize),
                         std::memory_order_release);
@@ -303,15 +307,9 @@ Status AppendWriter::WriteChunk(std::vector<Placed>& placed, size_t begin, size_
 
 void AppendWriter::SyncNow() {
   std::lock_guard write_lock(core_.write_mu);
-  const int64_t end = core_.log_end.load(std::memory_order_relaxed);
-  if (!core_.db || !core_.broken.ok() || core_.durable_end.load() >= end) return;
-  leveldb::WriteBatch mark;  // a synced write syncs LevelDB's log; it records how far
-  mark.Put(LogKey(), EncodeLog(core_.LogValueAt(end, /*synced=*/true)));
-  if (Status s = core_.Write(&mark, /*sync=*/true); s.ok()) {
-    core_.AdvanceDurable(end);
-  } else {
+  if (!core_.db || !core_.broken.ok()) return;
+  if (Status s = core_.SyncLocked(/*force=*/false); !s.ok())
     core_.log->error("periodic sync failed: {}", s.ToString());
-  }
 }
 
 }  // namespace sprocket::leveldb_store

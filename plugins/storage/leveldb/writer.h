@@ -2,12 +2,15 @@
 //
 // Append calls queue up here; the thread takes everything waiting at once and, for the whole
 // group: validates each record, assigns queue offsets and log positions, patches QUEUEOFFSET,
-// PHYSICALOFFSET and STORETIMESTAMP into the records, and writes them with their queue
-// entries, key-index entries, queue states and log end as WriteBatches (one, unless the group
-// passes kChunkBytes). With SYNC_FLUSH the last batch of the group is written with sync=true:
-// one fdatasync of LevelDB's log covers every append of the group, and they complete after it
-// (or with Timeout from the SyncWatchdog). With ASYNC_FLUSH they complete once written, and a
-// synced write at most every flushIntervalCommitLog ms moves durable_end.
+// PHYSICALOFFSET and STORETIMESTAMP into the records, and writes them in chunks (one, unless
+// the group passes kChunkBytes): the chunk's blocks as one batch of the records DB, then its
+// queue entries, key-index entries, queue states and log end as one batch of the index DB.
+// With SYNC_FLUSH the last records batch of the group is written with sync=true: one
+// fdatasync of the records DB's log covers every append of the group, and they complete after
+// it (or with Timeout from the SyncWatchdog). With ASYNC_FLUSH they complete once written.
+// In both modes, at most every flushIntervalCommitLog ms after a change, both databases are
+// synced (the records first) and Mlog records how far: that bounds what the next open
+// rebuilds after a crash, and with ASYNC_FLUSH moves durable_end.
 #pragma once
 
 #include <leveldb/write_batch.h>
@@ -55,9 +58,12 @@ class AppendWriter {
   std::vector<Completion> Process(std::vector<Pending>& group, bool sync_due);
   Status Validate(const AppendRequest& r) const;
   int64_t NextStoreTimestamp();
-  // Writes records [begin, end) of `placed` as one batch; publishes the ends on success.
-  Status WriteChunk(std::vector<Placed>& placed, size_t begin, size_t end, bool sync, int64_t store_ts);
-  // A synced write of nothing: makes everything written so far durable.
+  // Writes records [begin, end) of `placed` (a records batch, then an index batch); publishes
+  // the ends on success. `sync_records`: the records batch is synced; `sync_index`: so is the
+  // index batch, which then records the chunk's end as synced (needs `sync_records`).
+  Status WriteChunk(std::vector<Placed>& placed, size_t begin, size_t end, bool sync_records, bool sync_index,
+                    int64_t store_ts);
+  // Syncs both databases: makes everything written so far durable.
   void SyncNow();
 
   StoreCore& core_;
@@ -70,7 +76,8 @@ class AppendWriter {
   std::thread thread_;
 
   // Writer thread only: buffers reused from batch to batch.
-  leveldb::WriteBatch batch_;
+  leveldb::WriteBatch batch_;          // index DB
+  leveldb::WriteBatch records_batch_;  // records DB
   std::string key_buffer_;
   std::string block_buffer_;
 };
