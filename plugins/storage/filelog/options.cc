@@ -64,9 +64,9 @@ Result<FileLogOptions> FileLogOptions::FromHost(const PluginHost& host) {
   const long page_size = ::sysconf(_SC_PAGESIZE);
   const int64_t memory = pages > 0 && page_size > 0 ? int64_t{pages} * page_size : int64_t{1} << 34;
   o.memory_window_bytes = memory / 100 * memory_ratio;
-  // Bytes the trimmer has dropped are read from the disk: pull limits must say so.
-  if (o.page_cache_window_bytes > 0)
-    o.memory_window_bytes = std::min(o.memory_window_bytes, o.page_cache_window_bytes);
+  // RocketMQ's rule alone decides the pull limits, not commitLogPageCacheWindow: a consumer
+  // catching up on a backlog the trimmer has dropped reads it with pread (queue_reader.cc),
+  // where the bigger in-memory batches cost less per byte than the on-disk ones.
   // Entries never span consume-queue files, so the file size is a whole number of entries.
   o.consume_queue_file_size -= o.consume_queue_file_size % kCqEntrySize;
 

@@ -27,7 +27,6 @@ struct FileLogOptions {
   int64_t max_message_size = 4194304;
   // accessMessageInMemoryMaxRatio (percent of physical memory, RocketMQ's 40): records
   // further than this behind the log end are read with ReadLimits' *_on_disk pair.
-  // (the smaller of that and the page-cache window below).
   int64_t memory_window_bytes = 0;
   // commitLogPageCacheWindow (Sprocket's key, bytes, 0 = off): commit-log bytes further than
   // this behind the log end are written back and dropped from the page cache (cache_trimmer.h).
