@@ -36,11 +36,23 @@ inline std::map<std::string, std::string> SmallStoreOptions() {
           {"flushIntervalCommitLog", "20"},    {"flushIntervalConsumeQueue", "50"}};
 }
 
-// A store in a fresh temporary directory, reopenable (restart tests).
+// The leveldb plugin's counterpart: 64 KiB retention units and a 1 MiB memtable, so tests
+// cross units and LevelDB writes tables (not just its log) quickly.
+inline std::map<std::string, std::string> SmallLevelDbOptions(int64_t unit = 65536) {
+  return {{"mappedFileSizeCommitLog", std::to_string(unit)},
+          {"flushIntervalCommitLog", "20"},
+          {"leveldbWriteBufferSize", "1048576"}};
+}
+
+// A store of `plugin` (loaded by the real PluginLoader) in a fresh temporary directory, or in
+// `dir` when given; reopenable (restart tests).
 class StoreHarness {
  public:
-  explicit StoreHarness(std::map<std::string, std::string> options = SmallStoreOptions())
-      : options_(std::move(options)), data_dir_(tmp_.Sub("store")) {}
+  explicit StoreHarness(std::map<std::string, std::string> options = SmallStoreOptions(),
+                        std::string plugin = "filelog", std::string dir = "")
+      : options_(std::move(options)),
+        plugin_(std::move(plugin)),
+        data_dir_(dir.empty() ? tmp_.Sub("store") : std::move(dir)) {}
   ~StoreHarness() { Shutdown(); }
 
   const std::string& data_dir() const { return data_dir_; }
@@ -54,7 +66,7 @@ class StoreHarness {
     host_ = std::make_unique<TestPluginHost>(1, options_);
     host_->SetDataDir(data_dir_);
     PluginLoader loader(SPROCKET_PLUGIN_DIR);
-    Result<std::shared_ptr<MessageStore>> s = loader.CreateStorage("filelog", *host_);
+    Result<std::shared_ptr<MessageStore>> s = loader.CreateStorage(plugin_, *host_);
     if (!s.ok()) return s.status();
     store_ = std::move(s.value());
     return Status::OK();
@@ -80,6 +92,7 @@ class StoreHarness {
  private:
   TempDir tmp_;
   std::map<std::string, std::string> options_;
+  std::string plugin_;
   std::string data_dir_;
   std::unique_ptr<TestPluginHost> host_;
   std::shared_ptr<MessageStore> store_;

@@ -18,45 +18,10 @@ using filelog::MakeRecord;
 using filelog::NowMs;
 using filelog::ReadAll;
 
-std::map<std::string, std::string> SmallOptions() {
-  return {{"mappedFileSizeCommitLog", "65536"},
-          {"flushIntervalCommitLog", "20"},
-          {"leveldbWriteBufferSize", "1048576"}};
-}
-
-class Harness {
- public:
-  explicit Harness(std::map<std::string, std::string> options = SmallOptions())
-      : options_(std::move(options)), data_dir_(tmp_.Sub("store")) {}
-  ~Harness() { Shutdown(); }
-  MessageStore& store() { return *store_; }
-  MessageStore* operator->() { return store_.get(); }
-  void Open() {
-    host_ = std::make_unique<TestPluginHost>(1, options_);
-    host_->SetDataDir(data_dir_);
-    Result<std::shared_ptr<MessageStore>> s =
-        PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("leveldb", *host_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s.value());
-  }
-  void Shutdown() {
-    if (store_) {
-      EXPECT_TRUE(store_->Close().ok());
-    }
-    store_.reset();
-    host_.reset();
-  }
-  void Reopen() {
-    Shutdown();
-    Open();
-  }
-
- private:
-  TempDir tmp_;
-  std::map<std::string, std::string> options_;
-  std::string data_dir_;
-  std::unique_ptr<TestPluginHost> host_;
-  std::shared_ptr<MessageStore> store_;
+// A leveldb store in a fresh temporary directory, reopenable (restart tests).
+struct Harness : filelog::StoreHarness {
+  explicit Harness(std::map<std::string, std::string> options = filelog::SmallLevelDbOptions())
+      : StoreHarness(std::move(options), "leveldb") {}
 };
 
 // The whole log of `store` from `from` as one string, read `chunk` bytes at a time.

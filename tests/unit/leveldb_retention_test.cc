@@ -17,43 +17,9 @@ using filelog::ReadAll;
 
 constexpr int64_t kUnit = 65536;
 
-std::map<std::string, std::string> SmallOptions() {
-  return {{"mappedFileSizeCommitLog", std::to_string(kUnit)},
-          {"flushIntervalCommitLog", "20"},
-          {"leveldbWriteBufferSize", "1048576"}};
-}
-
-class Harness {
- public:
-  Harness() : data_dir_(tmp_.Sub("store")) {}
-  ~Harness() { Shutdown(); }
-  MessageStore* operator->() { return store_.get(); }
-  MessageStore& store() { return *store_; }
-  void Open() {
-    host_ = std::make_unique<TestPluginHost>(1, SmallOptions());
-    host_->SetDataDir(data_dir_);
-    Result<std::shared_ptr<MessageStore>> s =
-        PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("leveldb", *host_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s.value());
-  }
-  void Shutdown() {
-    if (store_) {
-      EXPECT_TRUE(store_->Close().ok());
-    }
-    store_.reset();
-    host_.reset();
-  }
-  void Reopen() {
-    Shutdown();
-    Open();
-  }
-
- private:
-  TempDir tmp_;
-  std::string data_dir_;
-  std::unique_ptr<TestPluginHost> host_;
-  std::shared_ptr<MessageStore> store_;
+// A leveldb store with kUnit-byte retention units in a fresh temporary directory.
+struct Harness : filelog::StoreHarness {
+  Harness() : StoreHarness(filelog::SmallLevelDbOptions(kUnit), "leveldb") {}
 };
 
 struct Sent {

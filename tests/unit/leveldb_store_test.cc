@@ -20,57 +20,10 @@ using filelog::MakeRecord;
 using filelog::NowMs;
 using filelog::ReadAll;
 
-// 64 KiB retention units and a 1 MiB memtable, so tests cross units and LevelDB writes
-// tables (not just its log) quickly.
-std::map<std::string, std::string> SmallOptions() {
-  return {{"mappedFileSizeCommitLog", "65536"},
-          {"flushIntervalCommitLog", "20"},
-          {"leveldbWriteBufferSize", "1048576"}};
-}
-
 // A leveldb store in a fresh temporary directory, reopenable (restart tests).
-class Harness {
- public:
-  explicit Harness(std::map<std::string, std::string> options = SmallOptions())
-      : options_(std::move(options)), data_dir_(tmp_.Sub("store")) {}
-  ~Harness() { Shutdown(); }
-
-  MessageStore& store() { return *store_; }
-  MessageStore* operator->() { return store_.get(); }
-  const std::string& data_dir() const { return data_dir_; }
-
-  Status TryOpen() {
-    host_ = std::make_unique<TestPluginHost>(1, options_);
-    host_->SetDataDir(data_dir_);
-    Result<std::shared_ptr<MessageStore>> s =
-        PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("leveldb", *host_);
-    if (!s.ok()) return s.status();
-    store_ = std::move(s.value());
-    return Status::OK();
-  }
-  void Open() {
-    Status s = TryOpen();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  void Shutdown() {
-    if (store_) {
-      Status s = store_->Close();
-      EXPECT_TRUE(s.ok()) << s.ToString();
-    }
-    store_.reset();
-    host_.reset();
-  }
-  void Reopen() {
-    Shutdown();
-    Open();
-  }
-
- private:
-  TempDir tmp_;
-  std::map<std::string, std::string> options_;
-  std::string data_dir_;
-  std::unique_ptr<TestPluginHost> host_;
-  std::shared_ptr<MessageStore> store_;
+struct Harness : filelog::StoreHarness {
+  explicit Harness(std::map<std::string, std::string> options = filelog::SmallLevelDbOptions())
+      : StoreHarness(std::move(options), "leveldb") {}
 };
 
 // A record with KEYS and a known UNIQ_KEY; `keys` as the kernel fills AppendRequest::keys.
@@ -125,7 +78,7 @@ TEST(LevelDbStoreTest, ManifestDeclaresOptionKeysAndBadOptionsAreRefused) {
                                                         {"syncFlushTimeout", "-1"},
                                                         {"maxMessageSize", "12x"},
                                                         {"messageDelayLevel", "1s 5q"}}) {
-    auto options = SmallOptions();
+    auto options = filelog::SmallLevelDbOptions();
     options.erase("mappedFileSizeCommitLog");
     options[key] = value;
     Harness h(options);
@@ -134,7 +87,7 @@ TEST(LevelDbStoreTest, ManifestDeclaresOptionKeysAndBadOptionsAreRefused) {
     EXPECT_NE(s.message().find(key), std::string::npos) << s.message();
   }
   // Good values of every key open.
-  auto options = SmallOptions();
+  auto options = filelog::SmallLevelDbOptions();
   options.insert({{"leveldbBlockCacheSize", "0"},
                   {"leveldbIndexWriteBufferSize", "65536"},
                   {"leveldbMaxOpenFiles", "100"},
@@ -557,7 +510,7 @@ TEST(LevelDbStoreTest, FilesLiveUnderTheLevelDbFolderAndASecondOpenIsRefused) {
   ASSERT_TRUE(AppendOne(h.store(), MakeRecord("F", 0, "x")).status.ok());
   EXPECT_TRUE(std::filesystem::exists(h.data_dir() + "/leveldb/CURRENT"));          // the index DB
   EXPECT_TRUE(std::filesystem::exists(h.data_dir() + "/leveldb/records/CURRENT"));  // the records DB
-  TestPluginHost host(1, SmallOptions());
+  TestPluginHost host(1, filelog::SmallLevelDbOptions());
   host.SetDataDir(h.data_dir());
   Result<std::shared_ptr<MessageStore>> second =
       PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("leveldb", host);

@@ -31,36 +31,10 @@ std::map<std::string, std::string> Options(const std::string& flush) {
           {"flushDiskType", flush}};
 }
 
-class Harness {
- public:
+// A leveldb store in `dir` (a fresh temporary directory when empty).
+struct Harness : filelog::StoreHarness {
   explicit Harness(std::map<std::string, std::string> options, std::string dir = "")
-      : options_(std::move(options)), data_dir_(dir.empty() ? tmp_.Sub("store") : std::move(dir)) {}
-  ~Harness() { Shutdown(); }
-  MessageStore* operator->() { return store_.get(); }
-  MessageStore& store() { return *store_; }
-  const std::string& data_dir() const { return data_dir_; }
-  void Open() {
-    host_ = std::make_unique<TestPluginHost>(1, options_);
-    host_->SetDataDir(data_dir_);
-    Result<std::shared_ptr<MessageStore>> s =
-        PluginLoader(SPROCKET_PLUGIN_DIR).CreateStorage("leveldb", *host_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s.value());
-  }
-  void Shutdown() {
-    if (store_) {
-      EXPECT_TRUE(store_->Close().ok());
-    }
-    store_.reset();
-    host_.reset();
-  }
-
- private:
-  TempDir tmp_;
-  std::map<std::string, std::string> options_;
-  std::string data_dir_;
-  std::unique_ptr<TestPluginHost> host_;
-  std::shared_ptr<MessageStore> store_;
+      : StoreHarness(std::move(options), "leveldb", std::move(dir)) {}
 };
 
 // `in_flight` producers in a closed loop (each sends its next record when the previous one
