@@ -17,6 +17,29 @@ Status Bad(const std::string& why) { return Status::Corruption("record: " + why)
 
 }  // namespace
 
+Status CheckAppendRequest(const AppendRequest& r, int64_t max_record_size, std::string_view limit_why) {
+  const auto size = static_cast<int64_t>(r.record.size());
+  if (size > max_record_size)
+    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes exceeds the limit of " +
+                                  std::to_string(max_record_size) + " (" + std::string(limit_why) + ")");
+  if (size < kMinRecordSize)
+    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes is shorter than any record");
+  const int32_t total = GetInt32(r.record.data() + kTotalSizeField);
+  if (total != size)
+    return Status::MessageIllegal("TOTALSIZE field says " + std::to_string(total) + ", the record has " +
+                                  std::to_string(size) + " bytes");
+  Result<RecordFields> f = ParseRecord(r.record);
+  if (!f.ok()) return Status::MessageIllegal(f.status().message());
+  if (f->topic != r.topic || f->queue_id != r.queue_id)
+    return Status::MessageIllegal("record is for " + std::string(f->topic) + "/" + std::to_string(f->queue_id) +
+                                  ", the request for " + r.topic + "/" + std::to_string(r.queue_id));
+  if (f->store_timestamp_field != r.store_timestamp_field)
+    return Status::MessageIllegal("store_timestamp_field " + std::to_string(r.store_timestamp_field) +
+                                  " does not match the record's layout (" +
+                                  std::to_string(f->store_timestamp_field) + ")");
+  return Status::OK();
+}
+
 Result<RecordFields> ParseRecord(std::string_view bytes) {
   if (bytes.size() < 8) return Bad("fewer than 8 bytes");
   RecordFields r;

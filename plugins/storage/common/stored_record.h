@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sprocket/plugin/status.h"
+#include "sprocket/plugin/storage.h"
 
 namespace sprocket::storage_common {
 
@@ -60,6 +61,13 @@ struct RecordFields {
 // Parses the record at the start of `bytes` (which may hold more after it). Corruption when
 // the magic is wrong, the record is truncated, or its length fields do not add up to TOTALSIZE.
 Result<RecordFields> ParseRecord(std::string_view bytes);
+
+// What every store checks before storing an AppendRequest: the record is between
+// kMinRecordSize and `max_record_size` bytes (`limit_why` says what sets that limit), its
+// TOTALSIZE says so, it parses, and its topic, queue id and STORETIMESTAMP field agree with
+// the request (recovery and followers rebuild queues from the record). MessageIllegal
+// otherwise; the store adds its own rules for the topic name.
+Status CheckAppendRequest(const AppendRequest& r, int64_t max_record_size, std::string_view limit_why);
 
 // Whether BODYCRC equals crc32(body) & 0x7FFFFFFF (PROTOCOL.md §5.1). zlib's crc32, the same
 // polynomial as the kernel's: the kernel's CLMUL version is private to kernel/protocol.

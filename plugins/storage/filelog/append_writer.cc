@@ -146,27 +146,8 @@ void AppendWriter::FailBatch(std::vector<Pending>& batch, const std::string& why
 }
 
 Status AppendWriter::Validate(const AppendRequest& r) const {
-  const int64_t size = static_cast<int64_t>(r.record.size());
-  if (size > core_.options.MaxRecordSize())
-    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes exceeds the limit of " +
-                                  std::to_string(core_.options.MaxRecordSize()) +
-                                  " (maxMessageSize + 64 KiB, and what fits one commit-log segment)");
-  if (size < kMinRecordSize)
-    return Status::MessageIllegal("record of " + std::to_string(size) + " bytes is shorter than any record");
-  if (GetInt32(r.record.data() + kTotalSizeField) != size)
-    return Status::MessageIllegal("TOTALSIZE field says " + std::to_string(GetInt32(r.record.data())) +
-                                  ", the record has " + std::to_string(size) + " bytes");
-  Result<RecordFields> f = ParseRecord(r.record);
-  if (!f.ok()) return Status::MessageIllegal(f.status().message());
-  // Recovery rebuilds consume queues from these fields, so they must say what the request says.
-  if (f->topic != r.topic || f->queue_id != r.queue_id)
-    return Status::MessageIllegal("record is for " + std::string(f->topic) + "/" +
-                                  std::to_string(f->queue_id) + ", the request for " + r.topic + "/" +
-                                  std::to_string(r.queue_id));
-  if (f->store_timestamp_field != r.store_timestamp_field)
-    return Status::MessageIllegal("store_timestamp_field " + std::to_string(r.store_timestamp_field) +
-                                  " does not match the record's layout (" +
-                                  std::to_string(f->store_timestamp_field) + ")");
+  if (Status s = storage_common::CheckAppendRequest(r, core_.options.MaxRecordSize(), "maxMessageSize + 64 KiB, and what fits one commit-log segment"); !s.ok())
+    return s;
   if (!IsStorableTopic(r.topic) || r.queue_id < 0)
     return Status::MessageIllegal("topic '" + r.topic + "' queue " + std::to_string(r.queue_id) +
                                   " cannot be stored");
