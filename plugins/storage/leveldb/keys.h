@@ -10,27 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "../common/big_endian.h"
+
 namespace sprocket::leveldb_store {
 
-inline void PutBig32(char* p, uint32_t v) {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>(v >> 16);
-  p[2] = static_cast<char>(v >> 8);
-  p[3] = static_cast<char>(v);
-}
-inline void PutBig64(char* p, uint64_t v) {
-  PutBig32(p, static_cast<uint32_t>(v >> 32));
-  PutBig32(p + 4, static_cast<uint32_t>(v));
-}
-inline uint32_t GetBig32(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
-}
-inline uint64_t GetBig64(const char* p) { return (uint64_t{GetBig32(p)} << 32) | GetBig32(p + 4); }
-inline int16_t GetBig16Signed(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<int16_t>((b[0] << 8) | b[1]);
-}
+// Unsigned views of the shared big-endian helpers (storage_common), for keys and values.
+inline void PutBig32(char* p, uint32_t v) { storage_common::PutInt32(p, static_cast<int32_t>(v)); }
+inline void PutBig64(char* p, uint64_t v) { storage_common::PutInt64(p, static_cast<int64_t>(v)); }
+inline uint32_t GetBig32(const char* p) { return static_cast<uint32_t>(storage_common::GetInt32(p)); }
+inline uint64_t GetBig64(const char* p) { return static_cast<uint64_t>(storage_common::GetInt64(p)); }
+inline int16_t GetBig16Signed(const char* p) { return storage_common::GetInt16(p); }
 inline void AppendBig64(std::string* out, uint64_t v) {
   char b[8];
   PutBig64(b, v);

@@ -15,39 +15,10 @@ for p in mqnamesrv mqbroker mqbench; do
   [[ -x "$BIN/$p" ]] || { echo "missing $BIN/$p (build it: cmake --build $BUILD --target $p)" >&2; exit 1; }
 done
 WORK=$(mktemp -d /tmp/sprocket-figures.XXXXXX)
-NS_PID="" BR_PID=""
-stop_cluster() {
-  [[ -n "$BR_PID" ]] && kill -TERM "$BR_PID" 2>/dev/null && wait "$BR_PID" 2>/dev/null || true
-  [[ -n "$NS_PID" ]] && kill -TERM "$NS_PID" 2>/dev/null && wait "$NS_PID" 2>/dev/null || true
-  BR_PID="" NS_PID=""
-}
+# shellcheck source=bench_cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_cluster.sh"
 trap 'stop_cluster; rm -rf "$WORK"' EXIT
-
-# Waits for "Sprocket endpoints:" in $1 and prints the main port.
-main_port() {
-  for _ in $(seq 1 500); do
-    if grep -q "Sprocket endpoints" "$1" 2>/dev/null; then
-      grep "Sprocket endpoints" "$1" | sed 's/.*main=[^ ]*:\([0-9]*\).*/\1/'
-      return 0
-    fi
-    sleep 0.01
-  done
-  echo "no endpoints line in $1" >&2
-  return 1
-}
-
-start_cluster() {
-  stop_cluster
-  rm -rf "$WORK/store" && mkdir -p "$WORK/store"
-  "$BIN/mqnamesrv" -D listenPort=0 > "$WORK/ns.out" 2>&1 &
-  NS_PID=$!
-  NS="127.0.0.1:$(main_port "$WORK/ns.out")"
-  "$BIN/mqbroker" -n "$NS" -D listenPort=0 -D brokerIP1=127.0.0.1 -D storePathRootDir="$WORK/store" \
-    -D flushDiskType=ASYNC_FLUSH -D autoCreateTopicEnable=true > "$WORK/br.out" 2>&1 &
-  BR_PID=$!
-  main_port "$WORK/br.out" > /dev/null
-  sleep 0.5  # registration with the nameserver
-}
+start_cluster() { start_cluster_with -D flushDiskType=ASYNC_FLUSH; }
 
 producer_run() {  # label, then mqbench producer options
   local label=$1; shift

@@ -19,38 +19,10 @@ for p in mqnamesrv mqbroker mqbench mqbench_store; do
 done
 STORES=${STORES:-filelog leveldb}
 WORK=$(mktemp -d "$DATA/sprocket-store-figures.XXXXXX")
-NS_PID="" BR_PID=""
-stop_cluster() {
-  [[ -n "$BR_PID" ]] && kill -TERM "$BR_PID" 2>/dev/null && wait "$BR_PID" 2>/dev/null || true
-  [[ -n "$NS_PID" ]] && kill -TERM "$NS_PID" 2>/dev/null && wait "$NS_PID" 2>/dev/null || true
-  BR_PID="" NS_PID=""
-}
+# shellcheck source=bench_cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_cluster.sh"
 trap 'stop_cluster; rm -rf "$WORK"' EXIT
-
-main_port() {
-  for _ in $(seq 1 1000); do
-    if grep -q "Sprocket endpoints" "$1" 2>/dev/null; then
-      grep "Sprocket endpoints" "$1" | sed 's/.*main=[^ ]*:\([0-9]*\).*/\1/'
-      return 0
-    fi
-    sleep 0.01
-  done
-  echo "no endpoints line in $1" >&2
-  return 1
-}
-
-start_cluster() {  # store plugin, flush type
-  stop_cluster
-  rm -rf "$WORK/store" && mkdir -p "$WORK/store"
-  "$BIN/mqnamesrv" -D listenPort=0 > "$WORK/ns.out" 2>&1 &
-  NS_PID=$!
-  NS="127.0.0.1:$(main_port "$WORK/ns.out")"
-  "$BIN/mqbroker" -n "$NS" -D listenPort=0 -D brokerIP1=127.0.0.1 -D storePathRootDir="$WORK/store" \
-    -D storePlugin="$1" -D flushDiskType="$2" -D autoCreateTopicEnable=true > "$WORK/br.out" 2>&1 &
-  BR_PID=$!
-  main_port "$WORK/br.out" > /dev/null
-  sleep 0.5
-}
+start_store_cluster() { start_cluster_with -D storePlugin="$1" -D flushDiskType="$2"; }  # store, flush type
 
 rss_anon() { grep RssAnon "/proc/$1/status" | awk '{print $2 " KiB"}'; }
 
@@ -64,7 +36,7 @@ echo "== stores alone (mqbench_store)"
 
 for store in $STORES; do
   echo "== broker, $store, ASYNC_FLUSH, 64 KiB messages, 4 producers x 16 in flight"
-  start_cluster "$store" ASYNC_FLUSH
+  start_store_cluster "$store" ASYNC_FLUSH
   "$BIN/mqbench" producer -n "$NS" -t Big -s 65536 -d 2 -i 4 > /dev/null
   echo "broker RssAnon before: $(rss_anon "$BR_PID")"
   # Probed before and after the run; the ratio is taken to the faster probe (the VM's write
@@ -84,7 +56,7 @@ for store in $STORES; do
   du -sh "$WORK/store" | awk '{print "stored: " $1}'
   for inflight in 256 32; do
     echo "== broker, $store, SYNC_FLUSH, 1 KiB, $inflight in flight"
-    start_cluster "$store" SYNC_FLUSH
+    start_store_cluster "$store" SYNC_FLUSH
     "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
     probe
     "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent" || true
