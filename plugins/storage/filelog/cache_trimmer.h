@@ -37,13 +37,12 @@ class CacheTrimmer {
   void Start();
   void Stop();
 
-  // Everything below this log position has been dropped (tests).
-  int64_t trimmed() const;
-  // Runs one trimming pass now (tests; Start need not have been called).
-  void TrimOnce();
 
  private:
   void Run();
+  // One pass: drops whatever has fallen behind the window since the last one.
+  void TrimOnce();
+  int64_t trimmed() const;
 
   CommitLog& log_;
   const int64_t window_;

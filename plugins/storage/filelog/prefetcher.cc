@@ -42,14 +42,8 @@ void Prefetcher::Request(std::shared_ptr<Segment> seg, int64_t offset, int64_t n
       cv_.notify_one();
       return;
     }
-    ++done_;
   }
   seg->Prefetch(offset, n);
-}
-
-int64_t Prefetcher::done() const {
-  std::lock_guard lock(mu_);
-  return done_;
 }
 
 void Prefetcher::Run() {
@@ -63,7 +57,6 @@ void Prefetcher::Run() {
     r.seg.reset();
     lock.lock();
     queue_.pop_front();
-    ++done_;
   }
 }
 

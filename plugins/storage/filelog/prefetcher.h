@@ -31,8 +31,6 @@ class Prefetcher {
   // [offset, offset + n) of `seg` (relative to its start), read in the background. Before
   // Start (or after Stop) the request runs inline.
   void Request(std::shared_ptr<Segment> seg, int64_t offset, int64_t n);
-  // Requests carried out so far (tests).
-  int64_t done() const;
 
  private:
   struct Range {
@@ -43,12 +41,11 @@ class Prefetcher {
   void Run();
 
   static constexpr size_t kMaxQueued = 64;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Range> queue_;
   bool running_ = false;
   bool stop_ = false;
-  int64_t done_ = 0;
   std::thread thread_;
 };
 
