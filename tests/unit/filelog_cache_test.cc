@@ -182,6 +182,62 @@ TEST(FileLogCacheTest, AColdReadNeverServesARecordItsEntryDoesNotName) {
   EXPECT_TRUE(got.records.empty());
 }
 
+// Waits up to 10 s for at least `pages` pages of `path` to be in the page cache; returns
+// how many were.
+int64_t WaitForResident(const std::string& path, int64_t pages) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int64_t resident = ResidentPages(path);
+  while (resident < pages && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    resident = ResidentPages(path);
+  }
+  return resident;
+}
+
+TEST(FileLogCacheTest, AConsumerOfAColdBacklogIsReadAheadOfAndNotMuchFurther) {
+  // One 96 MiB segment holding ~90 MiB of one queue's 64 KiB records, dropped from the page
+  // cache. The prefetcher keeps 32 MiB ahead of the consumer (prefetcher.h); the kernel's
+  // own read-ahead of the first pread adds at most read_ahead_kb (8 MiB on the development
+  // VM), so the bounds leave room for that.
+  constexpr int64_t kBig = 96 << 20, kMiB = 1 << 20, kPage = 4096;
+  auto o = SmallStoreOptions();
+  o["mapedFileSizeCommitLog"] = std::to_string(kBig);
+  o["commitLogPageCacheWindow"] = "0";
+  StoreHarness h(o);
+  h.Open();
+  const std::string body(65536, 'c');
+  for (int b = 0; b < 45; ++b) {
+    std::vector<AppendRequest> batch;
+    for (int i = 0; i < 32; ++i) batch.push_back(MakeRecord("Backlog", 0, body));
+    AppendAndWait(h.store(), std::move(batch));
+  }
+  h.Reopen();  // pages the store mapped while writing cannot be dropped from outside
+  const std::string segment = SegmentPathFor(h, 0, kBig);
+  DropLogFromPageCache(h);
+  const int64_t kept = ResidentPages(segment);  // the tail recovery read through its mapping
+  ASSERT_LT(kept, kMiB / kPage);
+
+  ReadLimits limits;
+  limits.max_count = 8;
+  ReadQueueResult got = h->ReadQueue("Backlog", 0, QueueOffset(0), limits, TagFilter{});
+  ASSERT_EQ(got.outcome, ReadOutcome::kFound);
+  ASSERT_FALSE(got.records.empty());  // up to the byte limit: a few hundred KiB
+  int64_t resident = WaitForResident(segment, kept + 30 * kMiB / kPage) - kept;
+  EXPECT_GE(resident, 30 * kMiB / kPage) << "the range ahead of the consumer was not read ahead";
+  EXPECT_LE(resident, 44 * kMiB / kPage) << "read ahead much further than the window";
+
+  // The consumer moves on 24 MiB: the window follows it.
+  int64_t next = got.next_offset.value;
+  while (next < 24 * 16) {
+    got = h->ReadQueue("Backlog", 0, QueueOffset(next), limits, TagFilter{});
+    ASSERT_EQ(got.outcome, ReadOutcome::kFound);
+    next = got.next_offset.value;
+  }
+  resident = WaitForResident(segment, kept + 54 * kMiB / kPage) - kept;
+  EXPECT_GE(resident, 54 * kMiB / kPage) << "the read-ahead did not follow the consumer";
+  EXPECT_LE(resident, 68 * kMiB / kPage) << "read ahead much further than the window";
+}
+
 TEST(FileLogCacheTest, BadWindowValuesAreRejected) {
   for (const char* value : {"-1", "1G", "lots"}) {
     StoreHarness h(Options(value));

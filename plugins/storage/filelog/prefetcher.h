@@ -1,18 +1,25 @@
-// Prefetcher: reads commit-log ranges into the page cache on its own thread
-// (filelog-prefetch), for consumers working through a cold backlog.
+// Prefetcher: keeps the commit log ahead of each consumer working through a cold backlog in
+// the page cache, on its own thread (filelog-prefetch).
 //
-// Why a thread: madvise(WILLNEED) returns only once the reads are submitted, which for a few
-// MiB takes long enough that a reader asking for the range ahead of it stalled on the
-// request itself (measured: a 32 MiB window read slower than a 4 MiB one when asked for
-// inline). Handed to this thread, the request costs the reader a lock and a notify.
+// A reader reports where it is (Advance); the prefetcher tracks it as a stream and keeps
+// the next kWindow bytes of its segment asked for, in kPiece requests (readahead advice:
+// the kernel reads them while the reader works on what it already has). Measured on the
+// development VM with a cold 3 GiB file read in 32 KiB steps through a mapping: one 4 MiB
+// request per 2 MiB read 0.7 GB/s, 1 MiB requests kept 8 MiB ahead 1.5–1.6 GB/s, 32 MiB
+// ahead 1.8–2.1 GB/s (the disk's own 1 MiB sequential reads: 0.7–1.3 GB/s).
 //
-// Advice only: requests that find the queue full are dropped, and a range already asked
-// for is not asked for again while it waits.
+// Why a thread: a readahead request returns only once its reads are submitted, long enough
+// for a reader asking inline to stall on it. Advance costs the reader a lock and a scan of
+// at most kMaxStreams streams; readers of warm data skip it (see ShouldAdvance).
+//
+// Advice only: nothing waits for it and a stream that is not advanced is forgotten (the
+// least recently advanced one makes room for a new one).
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -23,27 +30,44 @@ namespace sprocket::filelog {
 
 class Prefetcher {
  public:
+  static constexpr int64_t kWindow = 32 << 20;
+  static constexpr int64_t kPiece = 1 << 20;
+  static constexpr size_t kMaxStreams = 16;
+
   Prefetcher() = default;
   ~Prefetcher();
 
   void Start();
   void Stop();
-  // [offset, offset + n) of `seg` (relative to its start), read in the background. Before
-  // Start (or after Stop) the request runs inline.
-  void Request(std::shared_ptr<Segment> seg, int64_t offset, int64_t n);
+
+  // A reader of `seg` finished reading at `pos` (relative to the segment's start) and will
+  // read on, up to `limit` at most (the segment's or the log's end). `cold`: the range
+  // ahead of it is not in memory — a new stream starts only then; a reader already tracked
+  // is followed either way. Before Start (or after Stop) a cold reader's window is asked
+  // for inline.
+  void Advance(const std::shared_ptr<Segment>& seg, int64_t pos, int64_t limit, bool cold);
+
+  // Whether a warm read should report itself: some stream is being followed.
+  bool Following() const { return streams_in_use_.load(std::memory_order_relaxed) > 0; }
 
  private:
-  struct Range {
+  struct Stream {
     std::shared_ptr<Segment> seg;
-    int64_t offset;
-    int64_t n;
+    int64_t reader = 0;  // where the reader is
+    int64_t asked = 0;   // everything before this has been asked for
+    int64_t limit = 0;
+    uint64_t used = 0;   // Advance clock of the last report
+    bool live = false;
+    bool busy = false;   // the thread is asking for a piece of it (the slot is not reused)
   };
+  static int64_t Want(const Stream& s);
   void Run();
 
-  static constexpr size_t kMaxQueued = 64;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Range> queue_;
+  std::array<Stream, kMaxStreams> streams_;
+  std::atomic<size_t> streams_in_use_{0};
+  uint64_t clock_ = 0;
   bool running_ = false;
   bool stop_ = false;
   std::thread thread_;

@@ -27,21 +27,18 @@ bool Resident(const Segment& seg, int64_t offset) {
   return ::mincore(const_cast<char*>(page), 1, &vec) != 0 || (vec & 1) != 0;
 }
 
-// Asks for the kColdReadAhead bytes after `last_end` when the middle of that range is not in
-// memory (a consumer working through a cold backlog reads on sequentially).
+// Reports a reader that finished at `last_end` to the prefetcher: a cold read always, a warm
+// one when the range ahead of it is not in memory or the prefetcher follows some reader.
 void PrefetchAhead(const std::shared_ptr<Segment>& segment, int64_t last_end, int64_t log_end,
-                   Prefetcher* prefetcher) {
+                   Prefetcher* prefetcher, bool cold_read) {
   const Segment& seg = *segment;
-  if (!seg.Contains(last_end)) return;
-  const int64_t ahead_end = std::min({seg.end(), log_end, last_end + kColdReadAhead});
-  if (ahead_end <= last_end) return;
-  const int64_t probe = last_end + (ahead_end - last_end) / 2;
-  if (Resident(seg, probe - seg.start())) return;
-  if (prefetcher != nullptr) {
-    prefetcher->Request(segment, last_end - seg.start(), ahead_end - last_end);
-  } else {
-    seg.Prefetch(last_end - seg.start(), ahead_end - last_end);
-  }
+  if (prefetcher == nullptr || !seg.Contains(last_end)) return;
+  const int64_t limit = std::min(seg.end(), log_end);
+  if (limit <= last_end) return;
+  const int64_t probe = last_end + (std::min(limit, last_end + Prefetcher::kWindow) - last_end) / 2;
+  const bool cold = cold_read || !Resident(seg, probe - seg.start());
+  if (!cold && !prefetcher->Following()) return;
+  prefetcher->Advance(segment, last_end - seg.start(), limit - seg.start(), cold);
 }
 
 // The header of the record at `data` matches its consume-queue entry.
@@ -107,7 +104,7 @@ std::vector<ByteView> ReadCold(const CommitLog& log, const ConsumeQueue& queue, 
   }
   if (!views.empty()) {
     const CqEntry& last = chosen[views.size() - 1].entry;
-    PrefetchAhead(last_segment, last.position + last.size, log.end(), prefetcher);
+    PrefetchAhead(last_segment, last.position + last.size, log.end(), prefetcher, /*cold_read=*/true);
     *hold = std::move(buffer);
   }
   return views;
@@ -152,7 +149,7 @@ std::vector<ByteView> ViewRecords(const CommitLog& log, const ConsumeQueue& queu
   }
   if (!views.empty()) {
     const CqEntry& last = chosen[views.size() - 1].entry;
-    PrefetchAhead(segments.back(), last.position + last.size, log.end(), prefetcher);
+    PrefetchAhead(segments.back(), last.position + last.size, log.end(), prefetcher, /*cold_read=*/false);
   }
   if (segments.size() == 1) {
     *hold = std::move(segments.front());

@@ -25,16 +25,12 @@ namespace sprocket::filelog {
 // (RocketMQ's maxFilterMessageCount: 16000 bytes of consume queue = 800 entries).
 inline constexpr int64_t kMinEntriesScanned = 800;
 
-// How far past a read the kernel is asked to read ahead when the pages there are not in
-// memory (a consumer working through a cold backlog reads sequentially).
-inline constexpr int64_t kColdReadAhead = 4 << 20;
-
 struct ReadSettings {
   // Records that start more than this many bytes behind the log end have probably left
   // the page cache (RocketMQ's accessMessageInMemoryMaxRatio of physical memory): the
   // ReadLimits' *_on_disk pair applies to them.
   int64_t memory_window = INT64_MAX;
-  // Reads the cold range ahead of a read in the background (null: inline).
+  // Keeps a consumer of a cold backlog ahead in the page cache (null: no read-ahead).
   Prefetcher* prefetcher = nullptr;
 };
 
