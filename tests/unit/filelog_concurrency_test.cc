@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -190,6 +191,50 @@ TEST(FileLogConcurrencyTest, SyncFlushGroupCommitCoversEveryWaitingAppend) {
   // One fsync serves every append waiting when it starts: far fewer fsyncs than appends.
   EXPECT_LE(syncs, kAppends / 8) << syncs << " fsyncs for " << kAppends << " appends";
   EXPECT_EQ(h->Stats().durable_end, h->Stats().log_end);
+}
+
+// Closed-loop producers (each sends its next append from the callback of the last, as a
+// synchronous producer does) that stop one after another: the flusher's gathering waits
+// succeed while they all come back and run out as they leave (flusher.h). Every append
+// must still complete, OK and durable, well inside syncFlushTimeout.
+TEST(FileLogConcurrencyTest, SyncFlushGatheringNeverHoldsAnAppendBack) {
+  auto options = SmallStoreOptions();
+  options["flushDiskType"] = "SYNC_FLUSH";
+  options["syncFlushTimeout"] = "3000";
+  options["mapedFileSizeCommitLog"] = "4194304";
+  options["flushIntervalCommitLog"] = "100000";  // only waiting appends trigger a flush
+  StoreHarness h(options);
+  h.Open();
+  constexpr int kProducers = 16;
+  int total = 0;
+  for (int p = 0; p < kProducers; ++p) total += 10 + 10 * p;  // producer p sends 10 + 10p
+  CompletionCounter counter;
+  std::atomic<int> failures{0};
+  std::atomic<int> not_durable{0};
+  MessageStore& store = h.store();
+  // send(p, j): producer p's j-th append; its callback sends the next one.
+  std::function<void(int, int)> send = [&](int p, int j) {
+    std::vector<AppendRequest> one;
+    one.push_back(MakeRecord("L", p % 4, "p" + std::to_string(p) + "-" + std::to_string(j)));
+    store.Append(std::move(one), [&, p, j](std::span<const AppendResult> r) {
+      if (!r[0].status.ok()) failures.fetch_add(1);
+      if (store.Stats().durable_end.value < r[0].position.value + r[0].size) not_durable.fetch_add(1);
+      if (j + 1 < 10 + 10 * p) send(p, j + 1);
+      counter.Add(1);
+    });
+  };
+  for (int p = 0; p < kProducers; ++p) send(p, 0);
+  ASSERT_TRUE(counter.Wait(total));
+  EXPECT_EQ(failures.load(), 0) << "appends that timed out or failed";
+  EXPECT_EQ(not_durable.load(), 0);
+  // And a lone append after all of them is answered at once.
+  const auto start = std::chrono::steady_clock::now();
+  AppendResult last = AppendOne(store, MakeRecord("L", 0, "last"));
+  EXPECT_TRUE(last.status.ok()) << last.status.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  size_t read = 0;
+  for (int q = 0; q < 4; ++q) read += ReadAll(store, "L", q).size();
+  EXPECT_EQ(read, static_cast<size_t>(total) + 1);
 }
 
 TEST(FileLogConcurrencyTest, SyncFlushTimeoutCompletesWithTimeoutButTheRecordIsStored) {

@@ -26,6 +26,9 @@ void Flusher::WakeForSync() {
   {
     std::lock_guard lock(mu_);
     sync_wanted_ = true;
+    // While gathering, the thread needs waking only once the count it waits for is reached
+    // (checked under mu_, as the thread checks it: no wake-up is missed).
+    if (gathering_ && core_.sync_waiters.size() < gather_target_) return;
   }
   cv_.notify_one();
 }
@@ -45,17 +48,18 @@ void Flusher::Stop() {
   if (completer_.joinable()) completer_.join();  // after running everything handed to it
 }
 
-void Flusher::Complete(std::vector<Completion> done) {
+void Flusher::Complete(std::vector<Completion> done, bool inline_if_idle) {
   if (done.empty()) return;
-  if (!completer_.joinable()) {
-    RunCompletions(done, *core_.log);
-    return;
+  if (completer_.joinable()) {
+    std::unique_lock lock(done_mu_);
+    if (!inline_if_idle || completer_busy_ || !done_queue_.empty()) {
+      done_queue_.push_back(std::move(done));
+      lock.unlock();
+      done_cv_.notify_one();
+      return;
+    }
   }
-  {
-    std::lock_guard lock(done_mu_);
-    done_queue_.push_back(std::move(done));
-  }
-  done_cv_.notify_one();
+  RunCompletions(done, *core_.log);
 }
 
 void Flusher::CompleterRun() {
@@ -65,9 +69,31 @@ void Flusher::CompleterRun() {
     if (done_queue_.empty()) return;  // stopping, and everything handed over has run
     std::deque<std::vector<Completion>> batch;
     batch.swap(done_queue_);
+    completer_busy_ = true;
     lock.unlock();
     for (std::vector<Completion>& done : batch) RunCompletions(done, *core_.log);
     lock.lock();
+    completer_busy_ = false;
+  }
+}
+
+void Flusher::Gather(std::unique_lock<std::mutex>& lock) {
+  if (gather_target_ == 0) return;
+  if (gather_off_ > 0) {
+    --gather_off_;
+    return;
+  }
+  const auto wait = std::min<Clock::duration>(fsync_time_, std::chrono::milliseconds(1));
+  gathering_ = true;
+  const bool gathered = cv_.wait_until(lock, Clock::now() + wait, [this] {
+    return stop_ || core_.sync_waiters.size() >= gather_target_;
+  });
+  gathering_ = false;
+  if (gathered) {
+    gather_backoff_ = 1;
+  } else {
+    gather_off_ = gather_backoff_;
+    gather_backoff_ = std::min(gather_backoff_ * 2, 256);
   }
 }
 
@@ -81,16 +107,30 @@ void Flusher::Run() {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, log_interval, [this] { return stop_ || sync_wanted_; });
+      if (sync_wanted_ && !stop_) Gather(lock);
       sync_wanted_ = false;
       stopping = stop_;
     }
     // One fdatasync per segment touched covers every append published so far.
+    const auto fsync_start = Clock::now();
     Status synced = core_.commit_log.SyncToEnd();
+    const auto fsync_end = Clock::now();
     if (!synced.ok() && synced.message() != last_error) {
       core_.log->error("commitlog flush failed: {}", synced.ToString());
       last_error = synced.message();
     }
-    Complete(core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), Clock::now()));
+    std::vector<Completion> durable = core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), fsync_end);
+    if (core_.options.sync_flush) {
+      fsync_time_ = (fsync_time_ * 7 + (fsync_end - fsync_start)) / 8;
+      // Gather for the next fsync only after one that answered more than one append (a
+      // lone producer gains nothing from waiting).
+      const size_t target = durable.size() > 1 ? core_.sync_waiters.size() + durable.size() : 0;
+      std::lock_guard lock(mu_);
+      gather_target_ = target;
+    }
+    // When the next fsync will wait to gather anyway, the callbacks run here (their order
+    // kept: only when the filelog-synced thread has nothing left), sparing the hand-off.
+    Complete(std::move(durable), /*inline_if_idle=*/gather_target_ > 0 && gather_off_ == 0);
     if (stopping) {
       std::vector<Completion> left = core_.sync_waiters.TakeAll(
           synced.ok() ? Status::Aborted("filelog: closed before the flush") : synced);

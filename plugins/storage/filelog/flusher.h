@@ -9,6 +9,20 @@
 // (filelog-synced), in order, so the next fsync starts at once: run on the flush thread they
 // delayed it by their own cost (measured: ~0.4 ms for ~120 callbacks that each send the next
 // append, as long again as the fsync), and every waiting append paid for that.
+//
+// Gathering (SYNC_FLUSH): producers that send synchronously send their next message as soon
+// as the previous one is answered. Started at once, the next fsync covers only what arrived
+// during the last one, and the answered producers' next messages wait for all of it and
+// then for an fsync of their own: two cohorts, each send waiting ~2 fsyncs. So after an
+// fsync that answered N > 1 appends, the flusher waits until N more appends wait than did
+// then, for at most the recent fsync time (moving average, 1 ms at most): when they come
+// back the fsync covers both cohorts and a send waits ~1 fsync plus its round trip (never
+// worse than the 2 fsyncs it saves). A wait that runs out (the answered producers did not
+// come back: open-loop traffic) turns gathering off for a number of fsyncs that doubles
+// each time, up to 256, and resets when a wait succeeds. While gathering, the callbacks run
+// on the flush thread itself (the next fsync waits for their appends anyway). Measured,
+// store alone, 32 single-record appends in flight: 16 -> 32 appends per fsync, p50 2.1-2.8x
+// -> 1.6-2.1x the disk's fsync p50.
 #pragma once
 
 #include <condition_variable>
@@ -45,8 +59,11 @@ class Flusher {
 
  private:
   void Run();
-  // Hands completions to the filelog-synced thread (or runs them when it is not running).
-  void Complete(std::vector<Completion> done);
+  // The gathering wait before a SYNC_FLUSH fsync (see above); `mu_` held.
+  void Gather(std::unique_lock<std::mutex>& lock);
+  // Hands completions to the filelog-synced thread (or runs them when it is not running,
+  // or, `inline_if_idle`, when it has nothing queued or running).
+  void Complete(std::vector<Completion> done, bool inline_if_idle = false);
   void CompleterRun();
 
   StoreCore& core_;
@@ -56,10 +73,19 @@ class Flusher {
   bool sync_wanted_ = false;
   std::thread thread_;
 
+  // Gathering: guarded by mu_ ...
+  size_t gather_target_ = 0;  // completions to wait for; 0: no gathering wait
+  bool gathering_ = false;    // the thread waits for gather_target_
+  // ... and the flush thread's own.
+  Clock::duration fsync_time_{};  // recent fsync duration (moving average)
+  int gather_off_ = 0;            // fsyncs left without gathering
+  int gather_backoff_ = 1;        // the next value of gather_off_ after a wait runs out
+
   std::mutex done_mu_;
   std::condition_variable done_cv_;
   std::deque<std::vector<Completion>> done_queue_;
   bool done_stop_ = false;
+  bool completer_busy_ = false;  // running a batch it took
   std::thread completer_;  // SYNC_FLUSH only
 
   std::mutex checkpoint_mu_;  // serialises FlushAll; guards last_checkpoint_

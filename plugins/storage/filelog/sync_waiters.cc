@@ -78,6 +78,11 @@ std::optional<Clock::time_point> SyncWaiters::EarliestDeadline() const {
   return waiters_.front().deadline;
 }
 
+size_t SyncWaiters::size() const {
+  std::lock_guard lock(mu_);
+  return waiters_.size();
+}
+
 bool SyncWaiters::empty() const {
   std::lock_guard lock(mu_);
   return waiters_.empty();

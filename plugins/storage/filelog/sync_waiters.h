@@ -49,6 +49,7 @@ class SyncWaiters {
   std::vector<Completion> TakeAll(const Status& status);
   std::optional<Clock::time_point> EarliestDeadline() const;
   bool empty() const;
+  size_t size() const;  // completions waiting
 
  private:
   struct Waiter {
