@@ -84,29 +84,17 @@ FileLogStore::FileLogStore(FileLogOptions options, std::shared_ptr<spdlog::logge
 
 FileLogStore::~FileLogStore() {
   Close();
-  std::lock_guard lock(late_mu_);
-  for (std::thread& t : late_) t.join();
-}
-
-void FileLogStore::CompleteLate(size_t count, AppendCallback done, Status status) {
-  std::lock_guard lock(late_mu_);
-  late_.emplace_back([count, done = std::move(done), status = std::move(status), this] {
-    std::vector<Completion> c(1);
-    c[0].done = done;
-    c[0].results.resize(count);
-    for (AppendResult& r : c[0].results) r.status = status;
-    RunCompletions(c, *core_.log);
-  });
+  late_.Join();
 }
 
 void FileLogStore::Append(std::vector<AppendRequest> requests, AppendCallback done) {
   const size_t count = requests.size();
   try {
     if (writer_.Submit(requests, done)) return;
-    CompleteLate(count, std::move(done), Status::Aborted("filelog: the store is closed"));
+    late_.Complete(count, std::move(done), Status::Aborted("filelog: the store is closed"), *core_.log);
   } catch (const std::exception& e) {
     core_.log->error("append: {}", e.what());
-    if (done) CompleteLate(count, std::move(done), Status::Busy(std::string("filelog: ") + e.what()));
+    late_.Complete(count, std::move(done), Status::Busy(std::string("filelog: ") + e.what()), *core_.log);
   }
 }
 

@@ -12,9 +12,9 @@
 
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "../common/late_completions.h"
 #include "append_writer.h"
 #include "cache_trimmer.h"
 #include "dispatcher.h"
@@ -52,9 +52,6 @@ class FileLogStore final : public MessageStore {
 
  private:
   FileLogStore(FileLogOptions options, std::shared_ptr<spdlog::logger> logger);
-  // Completes an append that arrived after Close on a short-lived thread (never inside
-  // Append itself), joined by the destructor.
-  void CompleteLate(size_t count, AppendCallback done, Status status);
 
   StoreCore core_;
   Flusher flusher_;
@@ -72,8 +69,7 @@ class FileLogStore final : public MessageStore {
   bool closed_ = false;
   Status close_status_;
 
-  std::mutex late_mu_;
-  std::vector<std::thread> late_;
+  storage_common::LateCompletions late_;  // appends refused before the writer
 };
 
 }  // namespace sprocket::filelog

@@ -3,14 +3,15 @@
 //
 // A reader reports where it is (Advance); the prefetcher tracks it as a stream and keeps
 // the next kWindow bytes of its segment asked for, in kPiece requests (readahead advice:
-// the kernel reads them while the reader works on what it already has). Measured on the
-// development VM with a cold 3 GiB file read in 32 KiB steps through a mapping: one 4 MiB
-// request per 2 MiB read 0.7 GB/s, 1 MiB requests kept 8 MiB ahead 1.5–1.6 GB/s, 32 MiB
-// ahead 1.8–2.1 GB/s (the disk's own 1 MiB sequential reads: 0.7–1.3 GB/s).
+// the kernel reads them while the reader works on what it already has). On the development
+// VM a cold file read through a mapping kept 32 MiB ahead this way ran at up to 2.1 GB/s
+// (8 MiB ahead: up to 1.6), but cold-read speed there swings 2-3x between consecutive runs,
+// and an interleaved A/B of the whole store against the previous prefetcher (one 4 MiB
+// request per 2 MiB read) showed no difference beyond that noise.
 //
 // Why a thread: a readahead request returns only once its reads are submitted, long enough
 // for a reader asking inline to stall on it. Advance costs the reader a lock and a scan of
-// at most kMaxStreams streams; readers of warm data skip it (see ShouldAdvance).
+// at most kMaxStreams streams; readers of warm data skip it while no stream is followed (Following).
 //
 // Advice only: nothing waits for it and a stream that is not advanced is forgotten (the
 // least recently advanced one makes room for a new one).

@@ -142,8 +142,7 @@ LevelDbStore::LevelDbStore(LevelDbOptions options, std::shared_ptr<spdlog::logge
 
 LevelDbStore::~LevelDbStore() {
   Close();
-  std::lock_guard lock(late_mu_);
-  for (std::thread& t : late_) t.join();
+  late_.Join();
 }
 
 Status LevelDbStore::OpenDb() {
@@ -259,25 +258,14 @@ Status LevelDbStore::LoadState(int64_t* synced_end) {
   return Status::OK();
 }
 
-void LevelDbStore::CompleteLate(size_t count, AppendCallback done, Status status) {
-  std::lock_guard lock(late_mu_);
-  late_.emplace_back([count, done = std::move(done), status = std::move(status), this] {
-    std::vector<Completion> c(1);
-    c[0].done = done;
-    c[0].results.resize(count);
-    for (AppendResult& r : c[0].results) r.status = status;
-    RunCompletions(c, *core_.log);
-  });
-}
-
 void LevelDbStore::Append(std::vector<AppendRequest> requests, AppendCallback done) {
   const size_t count = requests.size();
   try {
     if (writer_.Submit(requests, done)) return;
-    CompleteLate(count, std::move(done), NotOpen());
+    late_.Complete(count, std::move(done), NotOpen(), *core_.log);
   } catch (const std::exception& e) {
     core_.log->error("append: {}", e.what());
-    if (done) CompleteLate(count, std::move(done), Status::Busy(std::string("leveldb: ") + e.what()));
+    late_.Complete(count, std::move(done), Status::Busy(std::string("leveldb: ") + e.what()), *core_.log);
   }
 }
 

@@ -13,9 +13,9 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "../common/late_completions.h"
 #include "sprocket/plugin/host.h"
 #include "sprocket/plugin/storage.h"
 #include "store_core.h"
@@ -54,9 +54,6 @@ class LevelDbStore final : public MessageStore {
   Status LoadState(int64_t* synced_end);
   // Syncs both databases and records the log end as synced; `force` even when it is already.
   Status Flush(bool force);
-  // Completes an append that arrived after Close on a short-lived thread (never inside
-  // Append itself), joined by the destructor.
-  void CompleteLate(size_t count, AppendCallback done, Status status);
   Status NotOpen() const { return Status::Aborted("leveldb: the store is closed"); }
 
   StoreCore core_;
@@ -68,8 +65,7 @@ class LevelDbStore final : public MessageStore {
   bool closed_ = false;
   Status close_status_;
 
-  std::mutex late_mu_;
-  std::vector<std::thread> late_;
+  storage_common::LateCompletions late_;  // appends refused before the writer
 
   static constexpr std::chrono::milliseconds kDiskBytesMaxAge{200};
   std::mutex disk_bytes_mu_;
