@@ -44,6 +44,36 @@ int64_t ResidentPages(const std::string& path) {
   return resident;
 }
 
+// Polls `pages` (every 20 ms, 10 s at most) until `done` holds for its value; returns the
+// last value.
+template <typename Pages, typename Done>
+int64_t PollPages(Pages pages, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int64_t n = pages();
+  while (!done(n) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    n = pages();
+  }
+  return n;
+}
+
+// Waits until no page of the segments below `below` is cached: the trimmer has dropped them
+// and unmapped them from the store's mappings, so from then on the test can drop them again
+// itself (a page the store has mapped cannot be dropped from outside).
+bool WaitUntilDropped(const StoreHarness& h, int64_t below, int64_t segment_size) {
+  auto pages = [&] {
+    int64_t resident = 0;
+    for (int64_t at = 0; at < below; at += segment_size) resident += ResidentPages(SegmentPathFor(h, at, segment_size));
+    return resident;
+  };
+  return PollPages(pages, [](int64_t n) { return n == 0; }) == 0;
+}
+
+// Waits until at least `want` pages of `path` are cached; returns how many were.
+int64_t WaitForResident(const std::string& path, int64_t want) {
+  return PollPages([&] { return ResidentPages(path); }, [want](int64_t n) { return n >= want; });
+}
+
 std::map<std::string, std::string> Options(const std::string& window) {
   auto o = SmallStoreOptions();
   o["mapedFileSizeCommitLog"] = std::to_string(kSeg);
@@ -70,16 +100,8 @@ TEST(FileLogCacheTest, BytesBehindTheWindowLeaveThePageCacheAndStayReadable) {
   h.Open();
   const int64_t end = Fill(h);
   ASSERT_GT(end, 5 * kSeg);
-  // The trimmer looks every 100 ms; give it up to 10 s.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  int64_t resident_old = -1;
-  while (std::chrono::steady_clock::now() < deadline) {
-    resident_old = 0;
-    for (int64_t s = 0; s < 4; ++s) resident_old += ResidentPages(SegmentPathFor(h, s * kSeg, kSeg));
-    if (resident_old == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(resident_old, 0) << "the first four segments are still cached";
+  // The trimmer looks every 100 ms.
+  EXPECT_TRUE(WaitUntilDropped(h, 4 * kSeg, kSeg)) << "the first four segments are still cached";
   // The newest bytes (inside the window) are left alone.
   EXPECT_GT(ResidentPages(SegmentPathFor(h, end - 1, kSeg)), 0);
 
@@ -107,20 +129,6 @@ void DropLogFromPageCache(const StoreHarness& h) {
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     ::close(fd);
   }
-}
-
-// Waits (10 s at most) until no page of the segments below `below` is cached: the trimmer has
-// dropped them and unmapped them from the store's mappings, so from then on the test can
-// drop them again itself (a page the store has mapped cannot be dropped from outside).
-bool WaitUntilDropped(const StoreHarness& h, int64_t below, int64_t segment_size) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int64_t resident = 0;
-    for (int64_t at = 0; at < below; at += segment_size) resident += ResidentPages(SegmentPathFor(h, at, segment_size));
-    if (resident == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 TEST(FileLogCacheTest, ColdReadsReturnWhatWarmReadsReturn) {
@@ -180,18 +188,6 @@ TEST(FileLogCacheTest, AColdReadNeverServesARecordItsEntryDoesNotName) {
   got = h->ReadQueue("D", 0, QueueOffset(3), ReadLimits{}, TagFilter{});
   EXPECT_EQ(got.status.code(), Status::Code::kCorruption) << got.status.ToString();
   EXPECT_TRUE(got.records.empty());
-}
-
-// Waits up to 10 s for at least `pages` pages of `path` to be in the page cache; returns
-// how many were.
-int64_t WaitForResident(const std::string& path, int64_t pages) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  int64_t resident = ResidentPages(path);
-  while (resident < pages && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    resident = ResidentPages(path);
-  }
-  return resident;
 }
 
 TEST(FileLogCacheTest, AConsumerOfAColdBacklogIsReadAheadOfAndNotMuchFurther) {
