@@ -1,6 +1,9 @@
 // filelog storage plugin: the on-disk layout (FORMAT.md) — segment rolls with the blank
 // marker, consume-queue files and entries, the checkpoint and abort files.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -69,6 +72,47 @@ TEST(FileLogSegmentTest, RecordsNeverSpanSegmentsAndABlankMarksTheRoll) {
     }
   }
   EXPECT_EQ(ReadAll(h.store(), "Roll", 0).size() + ReadAll(h.store(), "Roll", 1).size(), results.size());
+}
+
+// Bytes the file system has allocated to `path` (st_blocks), -1 if it cannot stat it.
+int64_t AllocatedBytes(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_blocks) * 512;
+}
+
+// Whether the file system under `dir` supports fallocate (tmpfs, ext4, xfs do).
+bool CanFallocate(const std::string& dir) {
+  const std::string probe = dir + "/fallocate-probe";
+  const int fd = ::open(probe.c_str(), O_CREAT | O_RDWR, 0644);
+  if (fd < 0) return false;
+  const bool ok = ::fallocate(fd, 0, 0, kSeg) == 0;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return ok;
+}
+
+// ASYNC_FLUSH segments are fallocated when created (block allocation off the writer's path,
+// commit_log.cc); SYNC_FLUSH segments stay sparse, taking blocks as records are written.
+TEST(FileLogSegmentTest, AsyncFlushSegmentsAreFallocatedAndSyncFlushOnesSparse) {
+  for (const std::string mode : {"ASYNC_FLUSH", "SYNC_FLUSH"}) {
+    SCOPED_TRACE(mode);
+    std::map<std::string, std::string> options = SmallStoreOptions();
+    options["flushDiskType"] = mode;
+    StoreHarness h(options);
+    h.Open();
+    if (!CanFallocate(h.data_dir())) GTEST_SKIP() << "no fallocate on the test file system";
+    std::vector<AppendRequest> one;
+    one.push_back(MakeRecord("Alloc", 0, "x"));
+    ASSERT_TRUE(AppendAndWait(h.store(), std::move(one))[0].status.ok());
+    const int64_t allocated = AllocatedBytes(h.Path("commitlog/" + SegmentName(0)));
+    if (mode == "ASYNC_FLUSH") {
+      EXPECT_GE(allocated, kSeg);
+    } else {
+      EXPECT_GE(allocated, 0);
+      EXPECT_LT(allocated, kSeg / 2);
+    }
+  }
 }
 
 TEST(FileLogSegmentTest, ARecordFitsOnlyWithRoomLeftForTheBlank) {

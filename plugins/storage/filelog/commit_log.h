@@ -59,7 +59,8 @@ struct LogView {
 
 class CommitLog {
  public:
-  CommitLog(const std::string& dir, int64_t segment_size);
+  // reserve_blocks: fallocate each segment when it is created (see commit_log.cc).
+  CommitLog(const std::string& dir, int64_t segment_size, bool reserve_blocks);
 
   SegmentedFile& files() { return files_; }
   const SegmentedFile& files() const { return files_; }

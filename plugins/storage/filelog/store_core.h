@@ -27,7 +27,8 @@ struct StoreCore {
   StoreCore(FileLogOptions opts, std::shared_ptr<spdlog::logger> logger)
       : options(std::move(opts)),
         log(std::move(logger)),
-        commit_log(JoinPath(options.data_dir, "commitlog"), options.commit_log_segment_size),
+        commit_log(JoinPath(options.data_dir, "commitlog"), options.commit_log_segment_size,
+                   /*reserve_blocks=*/!options.sync_flush),
         queues(JoinPath(options.data_dir, "consumequeue"), options.consume_queue_file_size) {}
 
   const FileLogOptions options;

@@ -53,6 +53,38 @@ long SelfRssAnonKiB() {
   return -1;
 }
 
+double ProbeColdRead(const std::string& file) {
+  DropFromPageCache(file);
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) return 0;
+  std::vector<char> block(1 << 20);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t read_total = 0;
+  for (ssize_t n; (n = ::read(fd, block.data(), block.size())) > 0;) read_total += n;
+  const double secs = Seconds(start);
+  ::close(fd);
+  return read_total > 0 ? static_cast<double>(read_total) / secs : 0;
+}
+
+std::string WriteProbeFile(const std::string& file, int64_t bytes) {
+  std::vector<char> block(1 << 20);
+  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 131 + 7);
+  const int fd = ::open(file.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd < 0) return "open " + file + ": " + std::strerror(errno);
+  for (int64_t written = 0; written < bytes;) {
+    const ssize_t n = ::write(fd, block.data(), block.size());
+    if (n <= 0) {
+      const std::string error = std::string("write ") + file + ": " + std::strerror(errno);
+      ::close(fd);
+      return error;
+    }
+    written += n;
+  }
+  const bool synced = ::fdatasync(fd) == 0;
+  ::close(fd);
+  return synced ? "" : "fdatasync " + file + ": " + std::strerror(errno);
+}
+
 DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs) {
   DiskProbe p;
   const std::string path = dir + "/disk_probe.bin";
@@ -94,15 +126,7 @@ DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs) {
     p.fsync_p99_us = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
   }
 
-  DropFromPageCache(path);
-  fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    start = std::chrono::steady_clock::now();
-    int64_t read_total = 0;
-    for (ssize_t n; (n = ::read(fd, block.data(), block.size())) > 0;) read_total += n;
-    p.seq_read_bytes_per_sec = static_cast<double>(read_total) / Seconds(start);
-    ::close(fd);
-  }
+  p.seq_read_bytes_per_sec = ProbeColdRead(path);
   ::unlink(path.c_str());
   return p;
 }

@@ -22,6 +22,14 @@ struct DiskProbe {
 
 DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs);
 
+// Cold sequential reads of an existing file: dropped from the page cache, then read in
+// 1 MiB reads. Bytes per second; 0 when the file cannot be read.
+double ProbeColdRead(const std::string& file);
+
+// Writes `bytes` to `file` in 1 MiB writes and fdatasyncs it (a file for ProbeColdRead).
+// An error message, empty on success.
+std::string WriteProbeFile(const std::string& file, int64_t bytes);
+
 // Drops a file's (or every file's under a directory) pages from the page cache. Pages
 // must be clean (flushed) to go. Also writes /proc/sys/vm/drop_caches when allowed.
 void DropFromPageCache(const std::string& path);
