@@ -1,6 +1,7 @@
 // A probe of the disk a benchmark writes to, taken in the same run as the figures it
 // scales: this machine's fsync latency drifts 20-30x within minutes, so a store's figures
 // are reported as ratios to a probe made just before them.
+// Every probe starts with sync(2), so that writeback of earlier work does not slow it.
 //   seq write: 1 MiB writes of `bytes`, then one fdatasync (timed together);
 //   fsync:     one fdatasync after each 4 KiB write (p50, p99 of the fdatasync);
 //   seq read:  the written file read back in 1 MiB reads after dropping it from the page
