@@ -28,7 +28,7 @@ void Flusher::WakeForSync() {
     sync_wanted_ = true;
     // While gathering, the thread needs waking only once the count it waits for is reached
     // (checked under mu_, as the thread checks it: no wake-up is missed).
-    if (gathering_ && core_.sync_waiters.size() < gather_target_) return;
+    if (gathering_ && core_.sync_waiters.records() < gather_target_) return;
   }
   cv_.notify_one();
 }
@@ -83,15 +83,24 @@ void Flusher::Gather(std::unique_lock<std::mutex>& lock) {
     --gather_off_;
     return;
   }
-  const auto wait = std::min<Clock::duration>(fsync_time_, std::chrono::milliseconds(1));
+  constexpr Clock::duration kMaxWait = std::chrono::milliseconds(1);
+  const Clock::duration wait = std::min(std::max(fsync_time_, gather_budget_), kMaxWait);
+  const auto start = Clock::now();
   gathering_ = true;
-  const bool gathered = cv_.wait_until(lock, Clock::now() + wait, [this] {
-    return stop_ || core_.sync_waiters.size() >= gather_target_;
+  const bool gathered = cv_.wait_until(lock, start + wait, [this] {
+    return stop_ || core_.sync_waiters.records() >= gather_target_;
   });
   gathering_ = false;
   if (gathered) {
+    // Room for twice the longest time the answered producers recently took to come back
+    // (a decaying maximum: cohorts alternate between arriving at once and spread out).
+    const Clock::duration took = Clock::now() - start;
+    gather_budget_ = std::min<Clock::duration>(std::max(2 * took, gather_budget_ - gather_budget_ / 8), kMaxWait);
     gather_backoff_ = 1;
   } else {
+    // Perhaps only too short (a round trip longer than an fsync): the next try waits twice
+    // as long; open-loop traffic meanwhile pays for it ever more rarely.
+    gather_budget_ = std::min<Clock::duration>(2 * wait, kMaxWait);
     gather_off_ = gather_backoff_;
     gather_backoff_ = std::min(gather_backoff_ * 2, 256);
   }
@@ -122,9 +131,11 @@ void Flusher::Run() {
     std::vector<Completion> durable = core_.sync_waiters.TakeDurable(core_.commit_log.durable_end(), fsync_end);
     if (core_.options.sync_flush) {
       fsync_time_ = (fsync_time_ * 7 + (fsync_end - fsync_start)) / 8;
-      // Gather for the next fsync only after one that answered more than one append (a
+      // Gather for the next fsync only after one that answered more than one record (a
       // lone producer gains nothing from waiting).
-      const size_t target = durable.size() > 1 ? core_.sync_waiters.size() + durable.size() : 0;
+      size_t answered = 0;
+      for (const Completion& c : durable) answered += c.results.size();
+      const size_t target = answered > 1 ? core_.sync_waiters.records() + answered : 0;
       std::lock_guard lock(mu_);
       gather_target_ = target;
     }

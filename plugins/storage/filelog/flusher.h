@@ -14,12 +14,16 @@
 // as the previous one is answered. Started at once, the next fsync covers only what arrived
 // during the last one, and the answered producers' next messages wait for all of it and
 // then for an fsync of their own: two cohorts, each send waiting ~2 fsyncs. So after an
-// fsync that answered N > 1 appends, the flusher waits until N more appends wait than did
-// then, for at most the recent fsync time (moving average, 1 ms at most): when they come
-// back the fsync covers both cohorts and a send waits ~1 fsync plus its round trip (never
-// worse than the 2 fsyncs it saves). A wait that runs out (the answered producers did not
-// come back: open-loop traffic) turns gathering off for a number of fsyncs that doubles
-// each time, up to 256, and resets when a wait succeeds. While gathering, the callbacks run
+// fsync that answered N > 1 records, the flusher waits until N more records wait than did
+// then (records, not Append calls: a broker hands over one Append per batch of sends, and
+// the returning cohort arrives batched differently). It waits at most twice the longest
+// recent successful wait (a decaying maximum), at least the recent fsync time, and never
+// more than 1 ms: when they come
+// back the fsync covers both cohorts and a send waits ~1 fsync plus its round trip, which
+// beats 2 fsyncs also when the round trip is the longer (through a broker on this machine).
+// A wait that runs out (the answered producers did not come back: open-loop traffic) doubles
+// the next wait's limit and turns gathering off for a number of fsyncs that doubles each
+// time, up to 256, and resets when a wait succeeds. While gathering, the callbacks run
 // on the flush thread itself (the next fsync waits for their appends anyway). Measured,
 // store alone, 32 single-record appends in flight: 16 -> 32 appends per fsync, p50 2.1-2.8x
 // -> 1.6-2.1x the disk's fsync p50.
@@ -74,10 +78,11 @@ class Flusher {
   std::thread thread_;
 
   // Gathering: guarded by mu_ ...
-  size_t gather_target_ = 0;  // completions to wait for; 0: no gathering wait
+  size_t gather_target_ = 0;  // records to wait for; 0: no gathering wait
   bool gathering_ = false;    // the thread waits for gather_target_
   // ... and the flush thread's own.
-  Clock::duration fsync_time_{};  // recent fsync duration (moving average)
+  Clock::duration fsync_time_{};    // recent fsync duration (moving average)
+  Clock::duration gather_budget_{};  // the next wait's limit (at least fsync_time_)
   int gather_off_ = 0;            // fsyncs left without gathering
   int gather_backoff_ = 1;        // the next value of gather_off_ after a wait runs out
 

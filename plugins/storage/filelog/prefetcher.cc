@@ -70,8 +70,10 @@ void Prefetcher::Advance(const std::shared_ptr<Segment>& seg, int64_t pos, int64
   found->asked = std::max(found->asked, pos);  // nothing to ask for behind the reader
   found->limit = std::max(found->limit, limit);
   found->used = clock_;
-  // Wake the thread when the stream has fallen a quarter of the window behind.
-  if (Want(*found) - found->asked >= std::min<int64_t>(kWindow / 4, found->limit - found->asked)) {
+  // Wake the thread as soon as a piece is due (at most one wake-up per MiB read), so the
+  // whole window stays asked for: waking it only a quarter window behind let the range
+  // ahead shrink to 24 MiB whenever the thread had gone to sleep.
+  if (Want(*found) - found->asked >= std::min<int64_t>(kPiece, found->limit - found->asked)) {
     lock.unlock();
     cv_.notify_one();
   }

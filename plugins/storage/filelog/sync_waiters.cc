@@ -36,6 +36,7 @@ void RunCompletions(std::vector<Completion>& completions, spdlog::logger& log) {
 
 void SyncWaiters::Add(int64_t target, Clock::time_point deadline, Completion c) {
   std::lock_guard lock(mu_);
+  records_ += c.results.size();
   waiters_.push_back(Waiter{target, deadline, std::move(c)});
 }
 
@@ -44,6 +45,7 @@ std::vector<Completion> SyncWaiters::TakeDurable(int64_t durable_end, Clock::tim
   std::lock_guard lock(mu_);
   while (!waiters_.empty() && waiters_.front().target <= durable_end) {
     out.push_back(std::move(waiters_.front().completion));
+    records_ -= out.back().results.size();
     if (waiters_.front().deadline < now) ReplaceOk(out.back(), FlushTimeout());
     waiters_.pop_front();
   }
@@ -55,6 +57,7 @@ std::vector<Completion> SyncWaiters::TakeExpired(Clock::time_point now) {
   std::lock_guard lock(mu_);
   while (!waiters_.empty() && waiters_.front().deadline <= now) {
     out.push_back(std::move(waiters_.front().completion));
+    records_ -= out.back().results.size();
     waiters_.pop_front();
     ReplaceOk(out.back(), FlushTimeout());
   }
@@ -69,6 +72,7 @@ std::vector<Completion> SyncWaiters::TakeAll(const Status& status) {
     ReplaceOk(out.back(), status);
   }
   waiters_.clear();
+  records_ = 0;
   return out;
 }
 
@@ -78,9 +82,9 @@ std::optional<Clock::time_point> SyncWaiters::EarliestDeadline() const {
   return waiters_.front().deadline;
 }
 
-size_t SyncWaiters::size() const {
+size_t SyncWaiters::records() const {
   std::lock_guard lock(mu_);
-  return waiters_.size();
+  return records_;
 }
 
 bool SyncWaiters::empty() const {

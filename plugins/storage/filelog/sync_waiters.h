@@ -49,7 +49,10 @@ class SyncWaiters {
   std::vector<Completion> TakeAll(const Status& status);
   std::optional<Clock::time_point> EarliestDeadline() const;
   bool empty() const;
-  size_t size() const;  // completions waiting
+  // Records waiting (results of the waiting completions): what a gathering flusher counts,
+  // as a broker hands the store one completion per batch of sends, and a cohort of
+  // returning sends arrives batched differently from the one answered.
+  size_t records() const;
 
  private:
   struct Waiter {
@@ -59,6 +62,7 @@ class SyncWaiters {
   };
   mutable std::mutex mu_;
   std::deque<Waiter> waiters_;
+  size_t records_ = 0;  // sum of completion.results.size() over waiters_
 };
 
 }  // namespace sprocket::filelog
