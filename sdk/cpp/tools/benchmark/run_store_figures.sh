@@ -9,7 +9,10 @@
 #    256 and 32 appends in flight, a cold 5 GiB backlog read vs cold sequential reads.
 # 2. Through the broker, per store: 64 KiB messages (ASYNC_FLUSH) vs sequential writes;
 #    SYNC_FLUSH 1 KiB with 256 and 32 sends in flight (send p50 vs fsync p50; records per
-#    sync from the broker's "store stats" line); RssAnon of the broker before and after.
+#    sync from the broker's "store stats" line), each after the same load with ASYNC_FLUSH;
+#    RssAnon of the broker before and after.
+# 3. The SYNC_FLUSH rows of 1 and 2 on a disk whose fsync is SLOW_FSYNC_US (default 1000)
+#    microseconds slower (slow_fsync.so preloaded; SLOW_FSYNC_US=0 skips them).
 set -euo pipefail
 BUILD=${1:-build}
 DATA=${2:-/var/tmp}
@@ -29,6 +32,25 @@ rss_anon() { grep RssAnon "/proc/$1/status" | awk '{print $2 " KiB"}'; }
 probe() {
   "$BIN/mqbench_store" --dir "$WORK" --probe-bytes 1G --benchmark_filter='^probe' 2>/dev/null | grep '^probe' |
     sed 's/.*manual_time *[0-9.]* s *[0-9.]* s *1 /probe: /'
+}
+
+# SYNC_FLUSH through the broker, 1 KiB, 256 and 32 sends in flight, each after the same
+# load with ASYNC_FLUSH (the round trip without any fsync: what a send costs the two cores).
+# $1 store, $2 a label suffix.
+sync_rows() {
+  local store=$1 label=$2
+  for inflight in 256 32; do
+    echo "== broker, $store, 1 KiB, $inflight in flight$label"
+    for mode in ASYNC_FLUSH SYNC_FLUSH; do
+      start_store_cluster "$store" "$mode"
+      "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
+      if [[ $mode == SYNC_FLUSH ]]; then probe; fi
+      "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 |
+        grep -E "^total" | sed "s/^total/$mode/" || true
+      stop_cluster
+      if [[ $mode == SYNC_FLUSH ]]; then grep -o 'store stats: .*' "$WORK/br.out" || true; fi
+    done
+  done
 }
 
 echo "== stores alone (mqbench_store)"
@@ -54,13 +76,23 @@ for store in $STORES; do
     "$WORK/big.out"
   echo "broker RssAnon after: $(rss_anon "$BR_PID")"
   du -sh "$WORK/store" | awk '{print "stored: " $1}'
-  for inflight in 256 32; do
-    echo "== broker, $store, SYNC_FLUSH, 1 KiB, $inflight in flight"
-    start_store_cluster "$store" SYNC_FLUSH
-    "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
-    probe
-    "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 | grep -E "^total|^sent" || true
-    stop_cluster
-    grep -o 'store stats: .*' "$WORK/br.out" || true
-  done
+  sync_rows "$store" ""
 done
+
+# The SYNC_FLUSH rows again on a slower disk: every fsync/fdatasync of the stores, the
+# broker and the probe returns SLOW_FSYNC_US (default 1000) microseconds late (slow_fsync.so,
+# LD_PRELOAD). Here an fsync (0.1-0.2 ms) is shorter than the CPU time of one window of
+# sends, so the rows above measure mostly that; these show group commit where the disk's
+# flush dominates. SLOW_FSYNC_US=0 skips them.
+SLOW_FSYNC_US=${SLOW_FSYNC_US:-1000}
+if [[ "$SLOW_FSYNC_US" != 0 && -f "$BIN/slow_fsync.so" ]]; then
+  echo "== stores alone, every fsync ${SLOW_FSYNC_US} us slower"
+  LD_PRELOAD="$BIN/slow_fsync.so" SPROCKET_SLOW_FSYNC_US=$SLOW_FSYNC_US "$BIN/mqbench_store" --dir "$WORK" \
+    --plugins "$(echo $STORES | tr ' ' ,)" --benchmark_filter=sync_flush 2>/dev/null | grep -E '^(filelog|leveldb|memory)'
+  (
+    # The broker and the probe inherit these (the nameserver and mqbench never fsync).
+    export LD_PRELOAD="$BIN/slow_fsync.so" SPROCKET_SLOW_FSYNC_US="$SLOW_FSYNC_US"
+    trap stop_cluster EXIT
+    for store in $STORES; do sync_rows "$store" ", every fsync ${SLOW_FSYNC_US} us slower"; done
+  )
+fi
