@@ -34,18 +34,20 @@ static void Delay(void) {
   }
 }
 
-int fsync(int fd) {
-  static int (*real)(int);
-  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-  int rc = real(fd);
+// Calls the real `name` (looked up once into *real), then waits.
+static int Slowed(int (**real)(int), const char* name, int fd) {
+  if (!*real) *real = (int (*)(int))dlsym(RTLD_NEXT, name);
+  int rc = (*real)(fd);
   Delay();
   return rc;
 }
 
+int fsync(int fd) {
+  static int (*real)(int);
+  return Slowed(&real, "fsync", fd);
+}
+
 int fdatasync(int fd) {
   static int (*real)(int);
-  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-  int rc = real(fd);
-  Delay();
-  return rc;
+  return Slowed(&real, "fdatasync", fd);
 }
