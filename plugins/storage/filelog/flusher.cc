@@ -95,7 +95,8 @@ void Flusher::Gather(std::unique_lock<std::mutex>& lock) {
     // Room for twice the longest time the answered producers recently took to come back
     // (a decaying maximum: cohorts alternate between arriving at once and spread out).
     const Clock::duration took = Clock::now() - start;
-    gather_budget_ = std::min<Clock::duration>(std::max(2 * took, gather_budget_ - gather_budget_ / 8), kMaxWait);
+    gather_budget_ =
+        std::min<Clock::duration>(std::max(2 * took, gather_budget_ - gather_budget_ / 8), kMaxWait);
     gather_backoff_ = 1;
   } else {
     // Perhaps only too short (a round trip longer than an fsync): the next try waits twice

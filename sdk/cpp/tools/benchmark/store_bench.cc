@@ -365,7 +365,8 @@ BacklogRead ReadBacklog(MessageStore& store) {
     offset = res.next_offset.value;
   }
   benchmark::DoNotOptimize(sum);
-  out.bytes_per_sec = static_cast<double>(out.bytes) / std::chrono::duration<double>(Clock::now() - start).count();
+  out.bytes_per_sec =
+      static_cast<double>(out.bytes) / std::chrono::duration<double>(Clock::now() - start).count();
   return out;
 }
 
