@@ -223,6 +223,11 @@ std::string EncodeFrame(const RemotingCommand& cmd) {
   return out;
 }
 
+void ExtendFrameLength(std::string* head, size_t body_size) {
+  const uint32_t total = detail::GetBE32(head->data()) + static_cast<uint32_t>(body_size);
+  detail::PutBE32(head->data(), total);
+}
+
 std::string EncodeJsonHeader(const RemotingCommand& cmd) {
   std::string out;
   out.reserve(160);

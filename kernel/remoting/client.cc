@@ -90,19 +90,24 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
     const auto deadline = Connection::Clock::now() + timeout;
     bool post = false;
     bool queued = false;
-    // Encoded into this thread's scratch buffer (no allocation once it has grown), then
-    // copied behind the frames of other requests waiting for the I/O thread, under the
-    // lock only for the copy: the I/O thread takes the same lock to collect them.
+    // The header is encoded into this thread's scratch buffer (no allocation once it has
+    // grown); then header and body are copied behind the frames of other requests waiting
+    // for the I/O thread, under the lock only for the copy: the I/O thread takes the same
+    // lock to collect them. The body is copied once (it used to go into the scratch frame
+    // first: 3% of the CPU samples of a 64 KiB broker benchmark, though the benchmark's
+    // throughput did not change measurably without that copy).
     thread_local std::string scratch;
     scratch.clear();
-    protocol::EncodeFrame(request, body, &scratch);
-    const size_t frame_size = scratch.size();
+    protocol::EncodeFrame(request, std::string_view(), &scratch);
+    protocol::ExtendFrameLength(&scratch, body.size());
+    const size_t frame_size = scratch.size() + body.size();
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (running_) {
         if (frame_size <= options_.max_frame_bytes) {
           Staging& st = StagingFor(addr);
           st.frames.append(scratch);
+          st.frames.append(body);
           queued = true;
           st.requests.push_back(Staged{request.opaque, request.code, deadline, timeout, std::move(done)});
           // One post (and wake-up of the I/O thread) per burst: requests staged while a
@@ -112,7 +117,7 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
         }
       }
     }
-    if (scratch.capacity() > kKeepStagingBytes) std::string().swap(scratch);  // after a huge frame
+    if (scratch.capacity() > kKeepStagingBytes) std::string().swap(scratch);  // after a huge header
     if (post) {
       asio::post(io_, [this] { DrainSubmitted(); });
     } else if (!queued && frame_size > options_.max_frame_bytes) {

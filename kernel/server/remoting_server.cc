@@ -37,16 +37,12 @@ void Exchange::ReplyParts(RemotingCommand response, std::span<const ByteView> pa
   Prepare(response);
   size_t body_size = 0;
   for (const auto& p : parts) body_size += p.size;
-  // Encode the header with an empty body, then patch the length prefix to cover the parts.
+  // Encode the header with an empty body, then make the length prefix cover the parts.
   // The transport writes the parts from where they are (SendParts): a pull response goes
   // out of the store's mapped segment without being copied into a frame.
   std::string head;
   protocol::EncodeFrame(response, std::string_view(), &head);
-  uint32_t total = static_cast<uint32_t>(head.size() - 4 + body_size);
-  head[0] = static_cast<char>(total >> 24);
-  head[1] = static_cast<char>(total >> 16);
-  head[2] = static_cast<char>(total >> 8);
-  head[3] = static_cast<char>(total);
+  protocol::ExtendFrameLength(&head, body_size);
   session_->SendParts(std::move(head), parts, std::move(hold));
 }
 

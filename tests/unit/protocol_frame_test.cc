@@ -87,6 +87,24 @@ TEST(ProtocolFrameTest, EncodeAppendsAndTakesABorrowedBody) {
   EXPECT_EQ(r->version, kSprocketVersion);
 }
 
+// A header framed alone, its length prefix extended, and the body appended behind it (as
+// the remoting client stages a send, and ReplyParts writes a pull response) make the same
+// bytes as the whole frame encoded at once, for both header formats.
+TEST(ProtocolFrameTest, ExtendedHeaderPlusBodyIsTheWholeFrame) {
+  for (SerializeType type : {SerializeType::kJson, SerializeType::kRocketMQ}) {
+    RemotingCommand cmd = RemotingCommand::Request(310);
+    cmd.serialize_type = type;
+    cmd.ext.Append("topic", "T");
+    const std::string body(70000, 'b');
+    std::string head;
+    EncodeFrame(cmd, std::string_view(), &head);
+    ExtendFrameLength(&head, body.size());
+    std::string whole;
+    EncodeFrame(cmd, body, &whole);
+    EXPECT_EQ(head + body, whole);
+  }
+}
+
 TEST(ProtocolFrameTest, BinaryHeaderRoundTrip) {
   RemotingCommand cmd = SampleCommand(SerializeType::kRocketMQ);
   std::string frame = EncodeFrame(cmd);

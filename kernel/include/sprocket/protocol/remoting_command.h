@@ -134,6 +134,10 @@ Result<RemotingCommand> DecodeFrame(std::string_view frame);
 void EncodeFrame(const RemotingCommand& cmd, std::string* out);
 void EncodeFrame(const RemotingCommand& cmd, std::string_view body, std::string* out);
 std::string EncodeFrame(const RemotingCommand& cmd);
+// For a body sent behind a frame from elsewhere (writev, or appended to a buffer): makes
+// the length prefix of `head` — a frame EncodeFrame wrote with an empty body — count
+// `body_size` more bytes.
+void ExtendFrameLength(std::string* head, size_t body_size);
 
 // Just the JSON / binary header bytes (for tests and golden frames).
 std::string EncodeJsonHeader(const RemotingCommand& cmd);
