@@ -93,9 +93,7 @@ class RemotingClient::Impl : public internal::ConnectionOwner {
     // The header is encoded into this thread's scratch buffer (no allocation once it has
     // grown); then header and body are copied behind the frames of other requests waiting
     // for the I/O thread, under the lock only for the copy: the I/O thread takes the same
-    // lock to collect them. The body is copied once (it used to go into the scratch frame
-    // first: 3% of the CPU samples of a 64 KiB broker benchmark, though the benchmark's
-    // throughput did not change measurably without that copy).
+    // lock to collect them. So the body is copied once.
     thread_local std::string scratch;
     scratch.clear();
     protocol::EncodeFrame(request, std::string_view(), &scratch);

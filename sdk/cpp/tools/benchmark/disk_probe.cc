@@ -91,33 +91,26 @@ DiskProbe ProbeDisk(const std::string& dir, int64_t seq_bytes, int fsyncs) {
   // probe (a broker's warm-up: 2 GB), and the probe measured a third of the disk's speed.
   ::sync();
   const std::string path = dir + "/disk_probe.bin";
-  std::vector<char> block(1 << 20);
-  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 131 + 7);
-
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
-  if (fd < 0) {
-    p.error = "open " + path + ": " + std::strerror(errno);
+  const auto start = std::chrono::steady_clock::now();
+  p.error = WriteProbeFile(path, seq_bytes);
+  if (!p.error.empty()) {
+    ::unlink(path.c_str());
     return p;
   }
-  auto start = std::chrono::steady_clock::now();
-  int64_t written = 0;
-  while (written < seq_bytes) {
-    ssize_t n = ::write(fd, block.data(), block.size());
-    if (n <= 0) {
-      p.error = std::string("write: ") + std::strerror(errno);
-      ::close(fd);
-      return p;
-    }
-    written += n;
-  }
-  ::fdatasync(fd);
-  p.seq_write_bytes_per_sec = static_cast<double>(written) / Seconds(start);
+  p.seq_write_bytes_per_sec = static_cast<double>(seq_bytes) / Seconds(start);
 
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  if (fd < 0) {
+    p.error = "open " + path + ": " + std::strerror(errno);
+    ::unlink(path.c_str());
+    return p;
+  }
+  const std::vector<char> block(4096, 'p');
   // fdatasync per 4 KiB append, into the same (now durable) file's end.
   std::vector<double> lat;
   lat.reserve(fsyncs);
   for (int i = 0; i < fsyncs; ++i) {
-    if (::write(fd, block.data(), 4096) != 4096) break;
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
     auto t = std::chrono::steady_clock::now();
     ::fdatasync(fd);
     lat.push_back(Seconds(t) * 1e6);

@@ -46,7 +46,7 @@ sync_rows() {
       "$BIN/mqbench" producer -n "$NS" -t Sync -d 2 -i 4 > /dev/null
       if [[ $mode == SYNC_FLUSH ]]; then probe; fi
       "$BIN/mqbench" producer -n "$NS" -t Sync -d 10 -i "$inflight" --broker-pid "$BR_PID" 2>&1 |
-        grep -E "^total" | sed "s/^total/$mode/" || true
+        grep -E "^total|^sent" | sed "s/^total/$mode/" || true
       stop_cluster
       if [[ $mode == SYNC_FLUSH ]]; then grep -o 'store stats: .*' "$WORK/br.out" || true; fi
     done
@@ -95,4 +95,6 @@ if [[ "$SLOW_FSYNC_US" != 0 && -f "$BIN/slow_fsync.so" ]]; then
     trap stop_cluster EXIT
     for store in $STORES; do sync_rows "$store" ", every fsync ${SLOW_FSYNC_US} us slower"; done
   )
+elif [[ "$SLOW_FSYNC_US" != 0 ]]; then
+  echo "== skipped the rows on a slower disk: no $BIN/slow_fsync.so (build sprocket_slow_fsync)"
 fi

@@ -394,19 +394,18 @@ void BM_ColdRead(benchmark::State& state, std::string plugin) {
     const std::string probe_file = g.dir + "/mqbench_store_cold_probe.bin";
     if (std::string error = WriteProbeFile(probe_file, g.probe_bytes); !error.empty())
       return state.SkipWithError(error.c_str());
+    const std::string dir = g.dir + "/mqbench_store_" + name;
     std::vector<double> store_bps, disk_bps;
     double read_secs = 0;
-    std::string dir;
     for (int round = 0; round < kRounds; ++round) {
       const double disk = ProbeColdRead(probe_file);
       if (disk <= 0) return state.SkipWithError(("cannot read " + probe_file).c_str());
-      DropFromPageCache(g.dir + "/mqbench_store_" + name);
+      DropFromPageCache(dir);
       BenchStore r(plugin, name, {{"flushDiskType", "ASYNC_FLUSH"}}, /*fresh=*/false);
       if (!r.store) return state.SkipWithError(r.error.c_str());
       DropFromPageCache(r.dir);  // whatever opening the store read back in
       BacklogRead read = ReadBacklog(*r.store);
       r.Close();
-      dir = r.dir;
       if (!read.error.empty()) return state.SkipWithError(read.error.c_str());
       store_bps.push_back(read.bytes_per_sec);
       disk_bps.push_back(disk);
