@@ -9,6 +9,18 @@ namespace sprocket::filelog {
 namespace {
 // A cold recovery scan reads the log sequentially: ask for this much ahead at a time.
 constexpr int64_t kReadAhead = 8 << 20;
+
+// Whether a record that parses and whose body matches BODYCRC was still cut short. A write
+// that stopped partway (a process killed inside pwritev) leaves a prefix of its bytes, at page
+// or even byte granularity, and zeros after it. A cut in the fixed fields or a length field
+// breaks the length sum and a cut in the body its CRC, but nothing covers the topic and the
+// properties: a record cut there still parses. Topic names never hold a NUL and a properties
+// string ends with a separator (\x02) or a value, never a NUL; a cut there leaves the
+// topic's last byte NUL (no properties: the cut reached into the topic) or the properties'.
+bool CutShort(const RecordFields& f) {
+  if (f.topic.empty() || f.topic.back() == '\0') return true;
+  return !f.properties.empty() && f.properties.back() == '\0';
+}
 }  // namespace
 
 LogScanner::LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool check_crc)
@@ -55,6 +67,8 @@ LogScanner::Step LogScanner::Next(Record* out) {
     if (fields->physical_offset != position_)
       return Invalid("PHYSICALOFFSET says " + std::to_string(fields->physical_offset));
     if (check_crc_ && !BodyCrcMatches(*fields)) return Invalid("body CRC mismatch");
+    if (check_crc_ && CutShort(*fields))
+      return Invalid("record cut short: its topic or properties end in NUL");
     out->position = position_;
     out->bytes = bytes;
     out->fields = *fields;

@@ -4,9 +4,10 @@
 //
 // A record is accepted when its magic is right, its length fields add up to TOTALSIZE, it
 // fits its segment with room for the blank marker, it lies below the scan limit, its
-// PHYSICALOFFSET names its own position and (when asked) its BODYCRC matches the body. A
-// blank marker must state exactly the bytes left in its segment; the scan continues at the
-// next segment. An all-zero header (never written) is the clean end of the log.
+// PHYSICALOFFSET names its own position and (when asked: bytes a crash may have torn) its
+// BODYCRC matches the body and its topic and properties do not end in the zeros of a cut
+// write. A blank marker must state exactly the bytes left in its segment; the scan continues
+// at the next segment. An all-zero header (never written) is the clean end of the log.
 //
 // Reads through the segments' mappings (no copies): a returned record view stays valid while
 // the segment it lies in is held by the SegmentedFile.
