@@ -410,13 +410,14 @@ TEST(LevelDbStoreTest, MalformedRequestsAreRefusedOneByOne) {
   AppendRequest wrong_field = MakeRecord("M", 0, "field");
   wrong_field.store_timestamp_field += 4;
   batch.push_back(std::move(wrong_field));
+  batch.push_back(MakeRecord("M", 0, "nul", "", std::string("k\x01v\0", 4)));  // as filelog refuses it
   batch.push_back(MakeRecord("M", 0, "good too"));
   std::vector<AppendResult> r = AppendAndWait(h.store(), std::move(batch));
-  ASSERT_EQ(r.size(), 5u);
+  ASSERT_EQ(r.size(), 6u);
   EXPECT_TRUE(r[0].status.ok());
-  for (int i = 1; i <= 3; ++i) EXPECT_EQ(r[i].status.code(), Status::Code::kMessageIllegal) << i;
-  EXPECT_TRUE(r[4].status.ok());
-  EXPECT_EQ(r[4].queue_offset.value, 1);
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(r[i].status.code(), Status::Code::kMessageIllegal) << i;
+  EXPECT_TRUE(r[5].status.ok());
+  EXPECT_EQ(r[5].queue_offset.value, 1);
 }
 
 TEST(LevelDbStoreTest, ConcurrentAppendsAndReads) {

@@ -31,12 +31,17 @@ Status CheckAppendRequest(const AppendRequest& r, int64_t max_record_size, std::
   Result<RecordFields> f = ParseRecord(r.record);
   if (!f.ok()) return Status::MessageIllegal(f.status().message());
   if (f->topic != r.topic || f->queue_id != r.queue_id)
-    return Status::MessageIllegal("record is for " + std::string(f->topic) + "/" + std::to_string(f->queue_id) +
-                                  ", the request for " + r.topic + "/" + std::to_string(r.queue_id));
+    return Status::MessageIllegal("record is for " + std::string(f->topic) + "/" +
+                                  std::to_string(f->queue_id) + ", the request for " + r.topic + "/" +
+                                  std::to_string(r.queue_id));
   if (f->store_timestamp_field != r.store_timestamp_field)
     return Status::MessageIllegal("store_timestamp_field " + std::to_string(r.store_timestamp_field) +
                                   " does not match the record's layout (" +
                                   std::to_string(f->store_timestamp_field) + ")");
+  // filelog's recovery takes properties ending in NUL for a write cut short (its FORMAT.md
+  // §1.4, rule 6); both stores refuse them, so a broker and its followers behave alike.
+  if (!f->properties.empty() && f->properties.back() == '\0')
+    return Status::MessageIllegal("properties end in a NUL byte: a store cannot tell that from a torn write");
   return Status::OK();
 }
 

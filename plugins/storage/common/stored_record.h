@@ -65,7 +65,8 @@ Result<RecordFields> ParseRecord(std::string_view bytes);
 // What every store checks before storing an AppendRequest: the record is between
 // kMinRecordSize and `max_record_size` bytes (`limit_why` says what sets that limit), its
 // TOTALSIZE says so, it parses, and its topic, queue id and STORETIMESTAMP field agree with
-// the request (recovery and followers rebuild queues from the record). MessageIllegal
+// the request (recovery and followers rebuild queues from the record), and its properties
+// do not end in NUL (what a torn write leaves; filelog recovery cuts there). MessageIllegal
 // otherwise; the store adds its own rules for the topic name.
 Status CheckAppendRequest(const AppendRequest& r, int64_t max_record_size, std::string_view limit_why);
 

@@ -153,14 +153,6 @@ Status AppendWriter::Validate(const AppendRequest& r) const {
   if (!IsStorableTopic(r.topic) || r.queue_id < 0)
     return Status::MessageIllegal("topic '" + r.topic + "' queue " + std::to_string(r.queue_id) +
                                   " cannot be stored");
-  // Recovery takes properties ending in NUL for a write cut short (FORMAT.md §1.4, rule 6) and
-  // would cut the log there. A record without properties ends in PROPLEN's zeros.
-  if (r.record.back() == '\0') {
-    Result<RecordFields> f = ParseRecord(r.record);
-    if (f.ok() && !f->properties.empty())
-      return Status::MessageIllegal(
-          "properties end in a NUL byte: this store cannot tell that from a torn write");
-  }
   return Status::OK();
 }
 
