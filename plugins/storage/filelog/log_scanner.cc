@@ -23,8 +23,8 @@ bool CutShort(const RecordFields& f) {
 }
 }  // namespace
 
-LogScanner::LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool check_crc)
-    : files_(files), position_(from), limit_(limit), check_crc_(check_crc) {}
+LogScanner::LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool may_be_torn)
+    : files_(files), position_(from), limit_(limit), may_be_torn_(may_be_torn) {}
 
 LogScanner::Step LogScanner::Invalid(std::string why) {
   error_ = (segment_ ? segment_->path() : files_.what()) + " at position " + std::to_string(position_) +
@@ -66,8 +66,8 @@ LogScanner::Step LogScanner::Next(Record* out) {
     if (!fields.ok()) return Invalid(fields.status().message());
     if (fields->physical_offset != position_)
       return Invalid("PHYSICALOFFSET says " + std::to_string(fields->physical_offset));
-    if (check_crc_ && !BodyCrcMatches(*fields)) return Invalid("body CRC mismatch");
-    if (check_crc_ && CutShort(*fields))
+    if (may_be_torn_ && !BodyCrcMatches(*fields)) return Invalid("body CRC mismatch");
+    if (may_be_torn_ && CutShort(*fields))
       return Invalid("record cut short: its topic or properties end in NUL");
     out->position = position_;
     out->bytes = bytes;

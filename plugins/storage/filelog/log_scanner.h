@@ -4,7 +4,7 @@
 //
 // A record is accepted when its magic is right, its length fields add up to TOTALSIZE, it
 // fits its segment with room for the blank marker, it lies below the scan limit, its
-// PHYSICALOFFSET names its own position and (when asked: bytes a crash may have torn) its
+// PHYSICALOFFSET names its own position and (`may_be_torn`: bytes a crash may have torn) its
 // BODYCRC matches the body and its topic and properties do not end in the zeros of a cut
 // write. A blank marker must state exactly the bytes left in its segment; the scan continues
 // at the next segment. An all-zero header (never written) is the clean end of the log.
@@ -38,7 +38,7 @@ class LogScanner {
   };
 
   // Scans from `from` (a record boundary) and stops at `limit`.
-  LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool check_crc);
+  LogScanner(const SegmentedFile& files, int64_t from, int64_t limit, bool may_be_torn);
 
   Step Next(Record* out);
   // Where the scan stands: after kEnd/kInvalid, the end of the valid records.
@@ -51,7 +51,7 @@ class LogScanner {
   const SegmentedFile& files_;
   int64_t position_;
   const int64_t limit_;
-  const bool check_crc_;
+  const bool may_be_torn_;
   std::shared_ptr<Segment> segment_;
   int64_t prefetched_to_ = 0;  // cold scans: asked the kernel to read ahead up to here
   std::string error_;

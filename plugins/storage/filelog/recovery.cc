@@ -73,7 +73,7 @@ Result<LogBounds> RecoverLog(StoreCore& core, const std::optional<CheckpointData
   }
   b.scanned_from = from;
 
-  LogScanner scanner(files, from, kNoLimit, /*check_crc=*/true);
+  LogScanner scanner(files, from, kNoLimit, /*may_be_torn=*/true);
   LogScanner::Record record;
   LogScanner::Step step;
   int64_t records = 0;
@@ -149,7 +149,7 @@ class IndexBatcher {
 Status Redispatch(StoreCore& core, int64_t cq_from, int64_t index_from, int64_t log_end) {
   const int64_t from = std::min(cq_from, index_from);
   if (from >= log_end) return Status::OK();
-  LogScanner scanner(core.commit_log.files(), from, log_end, /*check_crc=*/false);
+  LogScanner scanner(core.commit_log.files(), from, log_end, /*may_be_torn=*/false);
   LogScanner::Record rec;
   LogScanner::Step step;
   std::map<ConsumeQueue*, std::shared_ptr<ConsumeQueue>> touched;
