@@ -104,14 +104,10 @@ inline int64_t NowMs() {
       .count();
 }
 
-// One record as the broker's send path would build it.
-inline AppendRequest MakeRecord(const std::string& topic, int32_t queue_id, const std::string& body,
-                                const std::string& tags = "", const std::string& extra_props = "") {
-  protocol::MessageProperties props;
-  if (!tags.empty()) props.Set(protocol::Prop::kTags, tags);
-  props.Set(protocol::Prop::kUniqKey, protocol::NewUniqueMessageId());
-  std::string encoded_props = props.Encode();
-  if (!extra_props.empty()) encoded_props += "\x02" + extra_props;
+// A record with exactly these encoded properties (may be empty) and tag code.
+inline AppendRequest MakeRecordWithProperties(const std::string& topic, int32_t queue_id,
+                                              const std::string& body, const std::string& encoded_props,
+                                              int64_t tags_code = 0) {
   protocol::RecordInput in;
   in.queue_id = queue_id;
   in.born_timestamp = NowMs();
@@ -125,9 +121,20 @@ inline AppendRequest MakeRecord(const std::string& topic, int32_t queue_id, cons
   EXPECT_TRUE(layout.ok()) << layout.status().ToString();
   r.topic = topic;
   r.queue_id = queue_id;
-  r.tags_code = protocol::TagsCode(tags);
+  r.tags_code = tags_code;
   r.store_timestamp_field = static_cast<uint32_t>(layout->store_timestamp_field);
   return r;
+}
+
+// One record as the broker's send path would build it.
+inline AppendRequest MakeRecord(const std::string& topic, int32_t queue_id, const std::string& body,
+                                const std::string& tags = "", const std::string& extra_props = "") {
+  protocol::MessageProperties props;
+  if (!tags.empty()) props.Set(protocol::Prop::kTags, tags);
+  props.Set(protocol::Prop::kUniqKey, protocol::NewUniqueMessageId());
+  std::string encoded_props = props.Encode();
+  if (!extra_props.empty()) encoded_props += "\x02" + extra_props;
+  return MakeRecordWithProperties(topic, queue_id, body, encoded_props, protocol::TagsCode(tags));
 }
 
 // Appends and waits for the completion (30 s at most).

@@ -141,22 +141,6 @@ TEST(FileLogCrashTest, FileCutShortIsExtendedAndItsTailRecordsDropped) {
   ExpectBodies(h.store(), "S", 8);
 }
 
-// A record as MakeRecord builds it, without properties: its last bytes are the topic's,
-// then PROPLEN (zero).
-AppendRequest RecordWithoutProperties(const std::string& topic, const std::string& body) {
-  AppendRequest r = MakeRecord(topic, 0, body);
-  protocol::RecordInput in;
-  in.born_host = protocol::HostAddress::Parse("127.0.0.1:50000").value();
-  in.store_host = protocol::HostAddress::Parse("10.0.0.1:10911").value();
-  in.body = body;
-  in.topic = topic;
-  r.record.clear();
-  Result<protocol::EncodedRecordLayout> layout = protocol::EncodeRecord(in, &r.record);
-  EXPECT_TRUE(layout.ok()) << layout.status().ToString();
-  r.store_timestamp_field = static_cast<uint32_t>(layout->store_timestamp_field);
-  return r;
-}
-
 TEST(FileLogCrashTest, RecordCutInItsPropertiesOrTopicIsCut) {
   // A process killed inside pwritev leaves a prefix of the write and zeros after it. Cut in
   // the properties or the topic, a record still parses and its body matches BODYCRC; served,
@@ -178,21 +162,19 @@ TEST(FileLogCrashTest, RecordCutInItsPropertiesOrTopicIsCut) {
     EXPECT_EQ(again.position, torn.position);
     EXPECT_EQ(again.queue_offset.value, 7);
   }
-  // Without properties the cut reaches into the topic (PROPLEN is zero either way).
+  // Without properties a record ends in its topic and PROPLEN (zero either way): a cut of 3
+  // bytes reaches into the topic.
   StoreHarness h(CrashOptions());
   h.Open();
   Appended a = AppendAroundCheckpoint(h, "Cut", 5, 1);
-  AppendResult whole;
-  {
-    h.Open();
-    whole = AppendOne(h.store(), RecordWithoutProperties("Cut", "6:no properties"));
-    ASSERT_TRUE(whole.status.ok()) << whole.status.ToString();
-    AppendResult torn = AppendOne(h.store(), RecordWithoutProperties("Cut", "7:no properties"));
-    ASSERT_TRUE(torn.status.ok()) << torn.status.ToString();
-    h.Shutdown();
-    SimulateCrashAfterCheckpoint(h, a.checkpoint);
-    OverwriteBytes(SegmentPathFor(h, torn.position.value), InSegment(EndOf(torn)) - 3, std::string(3, '\0'));
-  }
+  h.Open();
+  const AppendResult whole = AppendOne(h.store(), MakeRecordWithProperties("Cut", 0, "6:no properties", ""));
+  ASSERT_TRUE(whole.status.ok()) << whole.status.ToString();
+  const AppendResult torn = AppendOne(h.store(), MakeRecordWithProperties("Cut", 0, "7:no properties", ""));
+  ASSERT_TRUE(torn.status.ok()) << torn.status.ToString();
+  h.Shutdown();
+  SimulateCrashAfterCheckpoint(h, a.checkpoint);
+  OverwriteBytes(SegmentPathFor(h, torn.position.value), InSegment(EndOf(torn)) - 3, std::string(3, '\0'));
   h.Open();
   EXPECT_EQ(h->Stats().log_end.value, EndOf(whole));
   ExpectBodies(h.store(), "Cut", 7);
